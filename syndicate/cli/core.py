@@ -1,0 +1,123 @@
+"""Core commands: run, fetch, check-config, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from syndicate.cli import fail
+from syndicate.config import ConfigError, Settings, config_path, load_settings, resolve_storage_url
+from syndicate.store import StorageError, Store, open_store
+
+
+def load(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+def open_configured_store(settings: Settings, *, migrate: bool = True) -> Store:
+    return open_store(resolve_storage_url(settings), migrate_schema=migrate)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        open_configured_store(settings, migrate=False).close()
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    enabled = sum(1 for s in settings.sources if s.enabled)
+    print(f"{config_path(args.config)}: ok ({len(settings.sources)} source(s), {enabled} enabled)")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        store = open_configured_store(settings)
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    from syndicate.store.database import current_revision
+
+    print(f"schema at revision {current_revision(store.engine)}")
+    store.close()
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        unknown = [sid for sid in args.sources if sid not in {s.id for s in settings.sources}]
+        if unknown:
+            known = ", ".join(s.id for s in settings.sources)
+            return fail(f"unknown source id(s): {', '.join(unknown)} (configured: {known})")
+        store = open_configured_store(settings)
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    from syndicate.ingest.runner import run_sources
+
+    results = asyncio.run(
+        run_sources(settings, store, args.sources or None, backfill=args.backfill)
+    )
+    width = max((len(r.source_id) for r in results), default=0)
+    for r in results:
+        print(f"{r.source_id:<{width}}  {r.summary()}  [{r.route}, {r.seconds:.1f}s]")
+    store.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        store = open_configured_store(settings)
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    from syndicate.service import Service
+
+    service = Service(settings, store, config_path(args.config))
+    try:
+        asyncio.run(service.serve())
+    finally:
+        store.close()
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="run the scheduler and the web server",
+        description="Run the ingest scheduler and the web server (feeds, ActivityPub, pages) in one process.",
+    )
+    p.set_defaults(func=cmd_run)
+    p = subparsers.add_parser(
+        "fetch",
+        help="run one ingest pass now",
+        description="Run one ingest pass now and print a line per source: new / updated / unchanged / failed with the reason.",
+    )
+    p.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE_ID",
+        help="sources to fetch (default: every enabled source)",
+    )
+    p.add_argument(
+        "--backfill",
+        type=int,
+        metavar="N",
+        help="take up to N newest articles (default: the source's backfill)",
+    )
+    p.set_defaults(func=cmd_fetch)
+    p = subparsers.add_parser(
+        "check-config",
+        help="validate the config file and storage URL",
+        description="Validate the config file and that the storage URL can be opened; exit 2 with one line per problem.",
+    )
+    p.set_defaults(func=cmd_check_config)
+    p = subparsers.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description="Create or upgrade the database schema to the latest revision.",
+    )
+    p.set_defaults(func=cmd_migrate)
+
+
+__all__ = ["register", "load", "open_configured_store", "sys"]

@@ -1,0 +1,1 @@
+"""Ingest: fetch what sources publish, normalise it, store articles and change events."""

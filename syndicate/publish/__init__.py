@@ -1,0 +1,1 @@
+"""Publishing: feeds and ActivityPub, both read from the store; neither writes articles."""

@@ -1,0 +1,150 @@
+"""Feeds rendered once per change, not per request; served with strong ETags and Last-Modified."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+
+from syndicate.config import Settings
+from syndicate.models import Article
+from syndicate.publish.feeds import FORMATS, FeedInfo, last_modified, render
+from syndicate.store import Store
+
+CHECK_EVERY = 1.0  # seconds between looks at the store's change counter
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFeed:
+    body: bytes
+    content_type: str
+    etag: str  # quoted strong ETag
+    last_modified: str  # HTTP date
+
+    def matches(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """True when the reader's copy is current (answer 304)."""
+        if if_none_match is not None:
+            tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+            return "*" in tags or self.etag in tags
+        if if_modified_since:
+            try:
+                since = email.utils.parsedate_to_datetime(if_modified_since)
+                mine = email.utils.parsedate_to_datetime(self.last_modified)
+            except (TypeError, ValueError):
+                return False
+            return mine <= since
+        return False
+
+
+class UnknownFeed(KeyError):
+    pass
+
+
+class FeedCache:
+    """Renders feeds on first request after a change; a separate `syndicate fetch` process is
+    noticed through the store's event counter within CHECK_EVERY seconds."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._cache: dict[tuple[str, str, int], RenderedFeed] = {}
+        self._version = -1
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def reset(self, settings: Settings | None = None) -> None:
+        with self._lock:
+            if settings is not None:
+                self.settings = settings
+            self._cache.clear()
+            self._version = -1
+            self._checked = 0.0
+
+    def _refresh_version(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < CHECK_EVERY:
+            return
+        self._checked = now
+        version = self.store.last_event_id()
+        if version != self._version:
+            self._cache.clear()
+            self._version = version
+
+    def get(self, key: str, fmt: str, page: int = 1) -> RenderedFeed:
+        if fmt not in FORMATS:
+            raise UnknownFeed(fmt)
+        with self._lock:
+            self._refresh_version()
+            cached = self._cache.get((key, fmt, page))
+            if cached is not None:
+                return cached
+        info, articles = self._select(key, page)
+        body = render(info, articles, fmt)
+        feed = RenderedFeed(
+            body=body,
+            content_type=FORMATS[fmt],
+            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            last_modified=email.utils.format_datetime(last_modified(articles), usegmt=True),
+        )
+        with self._lock:
+            self._cache[(key, fmt, page)] = feed
+        return feed
+
+    def info(self, key: str) -> FeedInfo:
+        s = self.settings
+        base = s.server.base_url
+        sources = {src.id: src for src in s.sources}
+        common = {
+            "base_url": base,
+            "full_content": {sid: s.content(src) == "full" for sid, src in sources.items()},
+            "hub": s.websub.hub or None,
+            "source_names": {sid: src.name for sid, src in sources.items()},
+        }
+        if key == "all":
+            return FeedInfo(
+                key="all",
+                title="syndicate: semua sumber / all sources",
+                description="Berita dari semua sumber",
+                home_url=f"{base}/",
+                language=s.defaults.language,
+                **common,
+            )
+        if key.startswith("tag/"):
+            tag = key[4:]
+            return FeedInfo(
+                key=key,
+                title=f"#{tag}",
+                description=f"Berita bertanda #{tag}",
+                home_url=f"{base}/tags/{tag}",
+                language=s.defaults.language,
+                **common,
+            )
+        src = sources.get(key)
+        if src is None:
+            raise UnknownFeed(key)
+        return FeedInfo(
+            key=key,
+            title=src.name,
+            description=src.description or f"Berita dari {src.name}",
+            home_url=f"{base}/sources/{src.id}",
+            language=s.language(src),
+            **common,
+        )
+
+    def _select(self, key: str, page: int) -> tuple[FeedInfo, list[Article]]:
+        info = self.info(key)
+        size = self.settings.feeds.size
+        offset = (page - 1) * size
+        if key == "all":
+            articles = self.store.latest_articles(
+                list(info.source_names), limit=size, offset=offset
+            )
+        elif key.startswith("tag/"):
+            articles = self.store.latest_articles(
+                list(info.source_names), limit=size, offset=offset, tag=key[4:]
+            )
+        else:
+            articles = self.store.latest_articles([key], limit=size, offset=offset)
+        return info, articles

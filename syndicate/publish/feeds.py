@@ -1,0 +1,206 @@
+"""RSS 2.0 and Atom 1.0 (feedgen) and JSON Feed 1.1 (written directly) from stored articles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+from syndicate.models import Article
+
+FORMATS = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class FeedInfo:
+    """What a feed says about itself. URLs are absolute."""
+
+    key: str  # "detailnews", "all", "tag/bitung"
+    title: str
+    description: str
+    base_url: str
+    home_url: str  # the HTML page for people
+    language: str = "id"
+    full_content: dict[str, bool] = field(default_factory=dict)  # source_id -> full text allowed
+    hub: str | None = None  # WebSub hub
+    next_url: dict[str, str] = field(default_factory=dict)  # fmt -> URL of the next (older) page
+    also_reported: dict[str, list[tuple[str, str]]] = field(
+        default_factory=dict
+    )  # article id -> [(source name, url)]
+    source_names: dict[str, str] = field(default_factory=dict)
+
+    def self_url(self, fmt: str) -> str:
+        return f"{self.base_url}/feeds/{self.key}.{fmt}"
+
+
+def article_link(article: Article, base_url: str) -> str:
+    """The article's canonical URL on its source; our own page when it has none (folder posts)."""
+    if article.canonical_url.startswith(("http://", "https://")):
+        return article.canonical_url
+    return article_page(article, base_url)
+
+
+def article_page(article: Article, base_url: str) -> str:
+    return f"{base_url}/articles/{article.id}"
+
+
+def article_guid(article: Article, base_url: str) -> str:
+    # Our id, minted once: never the source URL (it changes with http->https or slugs) nor a content hash.
+    return f"{base_url}/articles/{article.id}"
+
+
+def _content_html(article: Article, info: FeedInfo) -> str:
+    if not info.full_content.get(article.source_id, True):
+        return f"<p>{_escape(article.summary)}</p>" if article.summary else ""
+    html = article.content_html
+    extra = info.also_reported.get(article.id)
+    if extra:
+        links = ", ".join(f'<a href="{_escape(url)}">{_escape(name)}</a>' for name, url in extra)
+        html += f"<p><em>Juga diberitakan oleh / also reported by: {links}</em></p>"
+    return html
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def last_modified(articles: list[Article]) -> datetime:
+    times = [a.updated or a.published for a in articles if (a.updated or a.published)]
+    return max(times, default=_EPOCH).astimezone(UTC)
+
+
+def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.load_extension("media", atom=True, rss=True)
+    fg.id(info.self_url("atom") if fmt == "atom" else info.home_url)
+    fg.title(info.title)
+    fg.subtitle(info.description or info.title)
+    fg.language(info.language)
+    fg.generator("syndicate", uri="https://github.com/syndicate-news/syndicate")
+    fg.updated(last_modified(articles))
+    fg.link(href=info.self_url(fmt), rel="self", type=FORMATS[fmt].split(";")[0])
+    if info.hub:
+        fg.link(href=info.hub, rel="hub")
+    if fmt == "atom" and fmt in info.next_url:
+        fg.link(href=info.next_url[fmt], rel="next")
+    # feedgen takes the RSS <channel><link> from the last link added: keep `alternate` last.
+    fg.link(href=info.home_url, rel="alternate", type="text/html")
+    # feedgen prepends entries; add oldest first so the newest comes out on top.
+    for article in reversed(articles):
+        fe = fg.add_entry()
+        fe.id(article_guid(article, info.base_url))
+        fe.guid(article_guid(article, info.base_url), permalink=False)
+        fe.title(article.title)
+        fe.link(href=article_link(article, info.base_url), rel="alternate", type="text/html")
+        published = article.published or article.first_seen
+        fe.published(published)
+        fe.updated(article.updated or published)
+        for name in article.authors:
+            if fmt == "rss":
+                fe.dc.dc_creator(name)
+            else:
+                fe.author(name=name)
+        for tag in article.tags:
+            fe.category(term=tag, label=tag)
+        summary = article.summary or article.title
+        content = _content_html(article, info)
+        if fmt == "rss":
+            # content:encoded is only written when description is set too.
+            fe.description(summary)
+            if content:
+                fe.content(content, type="CDATA")
+        else:
+            fe.summary(summary)
+            if content:
+                fe.content(content, type="html")  # never type="CDATA": invalid in Atom
+        if article.image:
+            # feedgen drops rel/type on Atom enclosure links (#135); media:content works in both.
+            fe.media.content(url=article.image, medium="image")
+            if fmt == "rss":
+                fe.enclosure(article.image, "0", _image_type(article.image))
+    return fg
+
+
+def _image_type(url: str) -> str:
+    path = url.split("?", 1)[0].lower()
+    for ext, mime in (
+        (".png", "image/png"),
+        (".gif", "image/gif"),
+        (".webp", "image/webp"),
+        (".avif", "image/avif"),
+    ):
+        if path.endswith(ext):
+            return mime
+    return "image/jpeg"
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat(timespec="seconds") if dt else None
+
+
+def render_json(info: FeedInfo, articles: list[Article]) -> bytes:
+    items = []
+    for a in articles:
+        item: dict = {
+            "id": article_guid(a, info.base_url),
+            "url": article_link(a, info.base_url),
+            "title": a.title,
+        }
+        content = _content_html(a, info)
+        if content:
+            item["content_html"] = content
+            item["content_text"] = (
+                a.content_text if info.full_content.get(a.source_id, True) else a.summary
+            )
+        else:
+            item["content_text"] = a.summary or a.title
+        item.update(
+            {
+                "summary": a.summary,
+                "image": a.image,
+                "date_published": _iso(a.published or a.first_seen),
+                "date_modified": _iso(a.updated or a.published),
+                "authors": [{"name": n} for n in a.authors],
+                "tags": a.tags,
+                "language": a.language or info.language,
+            }
+        )
+        if a.image is None:
+            del item["image"]
+        if info.source_names.get(a.source_id):
+            item["_syndicate"] = {
+                "source": a.source_id,
+                "source_name": info.source_names[a.source_id],
+            }
+        items.append(item)
+    doc: dict = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": info.title,
+        "home_page_url": info.home_url,
+        "feed_url": info.self_url("json"),
+        "description": info.description or info.title,
+        "language": info.language,
+    }
+    if "json" in info.next_url:
+        doc["next_url"] = info.next_url["json"]
+    if info.hub:
+        doc["hubs"] = [{"type": "WebSub", "url": info.hub}]
+    doc["items"] = items
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode()
+
+
+def render(info: FeedInfo, articles: list[Article], fmt: str) -> bytes:
+    if fmt == "json":
+        return render_json(info, articles)
+    fg = _generator(info, articles, fmt)
+    return fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)

@@ -1,0 +1,39 @@
+"""Storage: SQLAlchemy Core over SQLite (default) or PostgreSQL, chosen by URL.
+
+`Store` groups the query families; each lives in its own module.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from syndicate.store.articles import ArticleQueries
+from syndicate.store.database import StorageError, check_connection, make_engine, migrate, redact
+from syndicate.store.sources import SourceQueries
+
+__all__ = ["Store", "StorageError", "open_store"]
+
+
+class Store(ArticleQueries, SourceQueries):
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({redact(self.url)!r})"
+
+
+def open_store(url: str, *, migrate_schema: bool = True) -> Store:
+    """Open (and by default migrate) the database; raise StorageError with a readable reason."""
+    engine = make_engine(url)
+    check_connection(engine, url)
+    store = Store(engine, url)
+    if migrate_schema:
+        store.migrate()
+    return store

@@ -1,0 +1,348 @@
+"""Article storage: upsert with change detection, change events, and the queries feeds need."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+
+from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
+from syndicate.store.tables import article_events, articles
+
+# Fields compared to decide that an article was corrected (a reader would notice these).
+CORRECTION_FIELDS = ("title", "content_text")
+TAG_SCAN_LIMIT = 5000
+
+
+def _offset(dt: datetime | None) -> int | None:
+    if dt is None or dt.utcoffset() is None:
+        return None
+    return int(dt.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+
+
+def _local(dt: datetime | None, offset: int | None) -> datetime | None:
+    if dt is None:
+        return None
+    if offset is None:
+        return dt
+    from datetime import timezone
+
+    return dt.astimezone(timezone(timedelta(minutes=offset)))
+
+
+def row_to_article(row: Any) -> Article:
+    m = row._mapping
+    return Article(
+        id=m["id"],
+        source_id=m["source_id"],
+        url=m["url"],
+        canonical_url=m["canonical_url"],
+        guid=m["guid"],
+        title=m["title"],
+        authors=list(m["authors"] or []),
+        editor=m["editor"],
+        published=_local(m["published"], m["published_offset"]),
+        updated=_local(m["updated"], m["updated_offset"]),
+        summary=m["summary"],
+        content_html=m["content_html"],
+        content_text=m["content_text"],
+        image=m["image"],
+        image_alt=m["image_alt"],
+        tags=list(m["tags"] or []),
+        language=m["language"],
+        dateline=m["dateline"],
+        content_hash=m["content_hash"],
+        first_seen=m["first_seen"],
+        last_seen=m["last_seen"],
+        status=ArticleStatus(m["status"]),
+        removed_at=m["removed_at"],
+        story_id=m["story_id"],
+        fingerprint=m["fingerprint"],
+        missing_checks=m["missing_checks"],
+    )
+
+
+def _entry_values(entry: Entry) -> dict[str, Any]:
+    return {
+        "url": entry.url,
+        "canonical_url": entry.canonical_url,
+        "guid": entry.guid,
+        "title": entry.title,
+        "authors": entry.authors,
+        "editor": entry.editor,
+        "published": entry.published,
+        "published_offset": _offset(entry.published),
+        "updated": entry.updated,
+        "updated_offset": _offset(entry.updated),
+        "summary": entry.summary,
+        "content_html": entry.content_html,
+        "content_text": entry.content_text,
+        "image": entry.image,
+        "image_alt": entry.image_alt,
+        "tags": entry.tags,
+        "language": entry.language,
+        "dateline": entry.dateline,
+        "content_hash": entry.content_hash(),
+    }
+
+
+def _changed_fields(old: Article, entry: Entry) -> list[str]:
+    new = {"title": entry.title, "content_text": entry.content_text or entry.summary}
+    prev = {"title": old.title, "content_text": old.content_text or old.summary}
+    return [f for f in CORRECTION_FIELDS if (prev[f] or "").strip() != (new[f] or "").strip()]
+
+
+class ArticleQueries:
+    engine: Engine
+
+    def _add_event(
+        self,
+        conn: Connection,
+        article_id: str,
+        source_id: str,
+        kind: Change,
+        at: datetime,
+        backfill: bool = False,
+        detail: dict | None = None,
+    ) -> None:
+        conn.execute(
+            insert(article_events).values(
+                article_id=article_id,
+                source_id=source_id,
+                kind=kind.value,
+                at=at,
+                backfill=backfill,
+                detail=detail or {},
+            )
+        )
+
+    def find_article(
+        self, source_id: str, *, guid: str | None = None, canonical_url: str | None = None
+    ) -> Article | None:
+        with self.engine.connect() as conn:
+            return self._find(conn, source_id, guid, canonical_url)
+
+    def _find(
+        self, conn: Connection, source_id: str, guid: str | None, canonical_url: str | None
+    ) -> Article | None:
+        conds = []
+        if guid:
+            conds.append(articles.c.guid == guid)
+        if canonical_url:
+            conds.append(articles.c.canonical_url == canonical_url)
+        if not conds:
+            return None
+        row = conn.execute(
+            select(articles).where(articles.c.source_id == source_id, or_(*conds)).limit(1)
+        ).first()
+        return row_to_article(row) if row else None
+
+    def upsert_entry(
+        self,
+        source_id: str,
+        entry: Entry,
+        *,
+        backfill: bool = False,
+        now: datetime | None = None,
+        fingerprint: int | None = None,
+        story_id: str | None = None,
+    ) -> tuple[Article, Change]:
+        """Store one article; returns it with NEW, UPDATED (a correction) or UNCHANGED.
+
+        Matching is by the source's own id (guid) or the canonical URL, so re-ingesting an item
+        through another route or with tracking parameters never creates a second article.
+        """
+        now = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            old = self._find(conn, source_id, entry.guid, entry.canonical_url)
+            values = _entry_values(entry)
+            if fingerprint is not None:
+                values["fingerprint"] = fingerprint
+            if old is None:
+                article_id = new_id()
+                values.update(
+                    id=article_id,
+                    source_id=source_id,
+                    first_seen=now,
+                    last_seen=now,
+                    status=ArticleStatus.ACTIVE.value,
+                    story_id=story_id,
+                    missing_checks=0,
+                )
+                if values["published"] is None:
+                    values["published"] = now
+                if values["updated"] is None:
+                    values["updated"] = values["published"]
+                    values["updated_offset"] = values["published_offset"]
+                conn.execute(insert(articles).values(**values))
+                self._add_event(conn, article_id, source_id, Change.NEW, now, backfill)
+                change = Change.NEW
+            else:
+                article_id = old.id
+                changed = _changed_fields(old, entry)
+                revived = old.status == ArticleStatus.REMOVED
+                if not changed and not revived:
+                    # Same text: refresh metadata quietly (a route may give more than another did).
+                    quiet = {
+                        k: v
+                        for k, v in values.items()
+                        if k not in ("published", "published_offset", "updated", "updated_offset")
+                        and v not in (None, "", [])
+                    }
+                    conn.execute(
+                        update(articles)
+                        .where(articles.c.id == article_id)
+                        .values(**quiet, last_seen=now, missing_checks=0)
+                    )
+                    change = Change.UNCHANGED
+                else:
+                    values["guid"] = values["guid"] or old.guid
+                    if values["published"] is None:
+                        values["published"] = old.published
+                        values["published_offset"] = _offset(old.published)
+                    # A correction must carry a newer `updated` than the last one readers saw.
+                    upd = entry.updated
+                    if upd is None or (old.updated and upd <= old.updated):
+                        upd = now
+                        if old.updated and old.updated.utcoffset() is not None:
+                            upd = now.astimezone(old.updated.tzinfo)
+                    values["updated"] = upd
+                    values["updated_offset"] = _offset(upd)
+                    conn.execute(
+                        update(articles)
+                        .where(articles.c.id == article_id)
+                        .values(
+                            **values,
+                            last_seen=now,
+                            status=ArticleStatus.ACTIVE.value,
+                            removed_at=None,
+                            missing_checks=0,
+                        )
+                    )
+                    detail = {"fields": changed, "previous_title": old.title}
+                    if revived:
+                        detail["revived"] = True
+                    self._add_event(
+                        conn, article_id, source_id, Change.UPDATED, now, backfill, detail
+                    )
+                    change = Change.UPDATED
+            row = conn.execute(select(articles).where(articles.c.id == article_id)).one()
+        return row_to_article(row), change
+
+    def record_missing(
+        self, article_id: str, *, checks_needed: int = 2, now: datetime | None = None
+    ) -> bool:
+        """Count a 404/410 for an article's page; on the second in a row mark it removed.
+
+        Returns True when this call removed the article (a tombstone event is written).
+        """
+        now = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+            if row is None or row._mapping["status"] == ArticleStatus.REMOVED.value:
+                return False
+            checks = row._mapping["missing_checks"] + 1
+            values: dict[str, Any] = {"missing_checks": checks}
+            removed = checks >= checks_needed
+            if removed:
+                values.update(status=ArticleStatus.REMOVED.value, removed_at=now)
+            conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+            if removed:
+                self._add_event(conn, article_id, row._mapping["source_id"], Change.REMOVED, now)
+        return removed
+
+    def get_article(self, article_id: str) -> Article | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+        return row_to_article(row) if row else None
+
+    def latest_articles(
+        self,
+        source_ids: list[str] | None = None,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        tag: str | None = None,
+        include_removed: bool = False,
+    ) -> list[Article]:
+        """Newest first by published time; removed articles are left out unless asked for."""
+        q = select(articles)
+        if source_ids is not None:
+            q = q.where(articles.c.source_id.in_(source_ids))
+        if not include_removed:
+            q = q.where(articles.c.status == ArticleStatus.ACTIVE.value)
+        q = q.order_by(articles.c.published.desc(), articles.c.id.desc())
+        if tag is None:
+            q = q.limit(limit).offset(offset)
+        else:
+            # JSON containment differs per database; filter the newest rows in Python instead.
+            q = q.limit(TAG_SCAN_LIMIT)
+        with self.engine.connect() as conn:
+            out = [row_to_article(r) for r in conn.execute(q)]
+        if tag is not None:
+            out = [a for a in out if any(tag_slug(t) == tag_slug(tag) for t in a.tags)]
+            out = out[offset : offset + limit]
+        return out
+
+    def source_article_ids(
+        self, source_id: str, *, include_removed: bool = False
+    ) -> list[tuple[str, str]]:
+        """(id, url) of every article of a source, for removal checks."""
+        q = select(articles.c.id, articles.c.url).where(articles.c.source_id == source_id)
+        if not include_removed:
+            q = q.where(articles.c.status == ArticleStatus.ACTIVE.value)
+        with self.engine.connect() as conn:
+            return [(r.id, r.url) for r in conn.execute(q)]
+
+    def count_articles(self, source_id: str | None = None) -> int:
+        q = (
+            select(func.count())
+            .select_from(articles)
+            .where(articles.c.status == ArticleStatus.ACTIVE.value)
+        )
+        if source_id:
+            q = q.where(articles.c.source_id == source_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def story_members(self, story_id: str) -> list[Article]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(articles)
+                .where(
+                    and_(
+                        articles.c.story_id == story_id,
+                        articles.c.status == ArticleStatus.ACTIVE.value,
+                    )
+                )
+                .order_by(articles.c.first_seen)
+            )
+            return [row_to_article(r) for r in rows]
+
+    def last_event_id(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.coalesce(func.max(article_events.c.id), 0))).scalar_one()
+            )
+
+    def events_after(self, last_id: int, limit: int = 500) -> list[ArticleEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(article_events)
+                .where(article_events.c.id > last_id)
+                .order_by(article_events.c.id)
+                .limit(limit)
+            )
+            return [
+                ArticleEvent(
+                    id=r.id,
+                    article_id=r.article_id,
+                    source_id=r.source_id,
+                    kind=Change(r.kind),
+                    at=r.at,
+                    backfill=r.backfill,
+                    detail=r.detail or {},
+                )
+                for r in rows
+            ]

@@ -1,0 +1,10 @@
+"""Alembic environment: always run programmatically by syndicate.store.migrate()."""
+
+from alembic import context
+
+from syndicate.store.tables import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,1 @@
+"""The ASGI app: feeds, ActivityPub endpoints and pages for people."""
