@@ -1,0 +1,112 @@
+"""Shared fixtures: the offline corpus served on loopback, fresh databases, config files."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+CORPUS = TESTS / "corpus"
+REPO = TESTS.parent
+PG_URL = os.environ.get("SYNDICATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class CorpusServer:
+    """A corpus site served by tests/corpus/serve.py in a child process."""
+
+    def __init__(self, site: str, state: str = "t0", *flags: str) -> None:
+        self.site, self.state, self.flags = site, state, flags
+        cmd = [sys.executable, str(CORPUS / "serve.py"), "--site", site, "--state", state, "--port", "0", *flags]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise RuntimeError(f"serve.py did not start: {err}")
+        self.base = line.strip().split("\t")[2].rstrip("/")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def access_log(self) -> str:
+        """Everything the server logged (only after stop())."""
+        return self.proc.stderr.read() if self.proc.stderr else ""
+
+
+@pytest.fixture
+def corpus_server() -> Iterator[Callable[..., CorpusServer]]:
+    """Factory: corpus_server("detailnews", "t1", "--fail-rate", "0.3") -> CorpusServer (.base)."""
+    started: list[CorpusServer] = []
+
+    def start(site: str, state: str = "t0", *flags: str) -> CorpusServer:
+        server = CorpusServer(site, state, *flags)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def load_truth(site: str, state: str, base: str) -> dict:
+    """The ground truth of a corpus site's state with {{BASE}} filled in."""
+    raw = (CORPUS / "truth" / f"{site}.json").read_text(encoding="utf-8")
+    return json.loads(raw.replace("{{BASE}}", base.rstrip("/")))["states"][state]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh empty database: SQLite in tmp_path, or a private schema on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not pg_available():
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    # libpq `options` puts every connection of this test into its own schema.
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def write_config(path: Path, body: str) -> Path:
+    path.write_text(body, encoding="utf-8")
+    return path
