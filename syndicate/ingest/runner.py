@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
+from syndicate import metrics
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest import feed, folder
 from syndicate.ingest.context import IngestContext
@@ -128,6 +129,7 @@ def _record(
             state.last_error = None
         log.info("source %s: %s in %.2fs", result.source_id, state.last_result, result.seconds)
     store.save_source_state(state)
+    metrics.record_pass(result, state.last_result)
 
 
 async def run_sources(
