@@ -23,7 +23,17 @@ class CorpusServer:
 
     def __init__(self, site: str, state: str = "t0", *flags: str) -> None:
         self.site, self.state, self.flags = site, state, flags
-        cmd = [sys.executable, str(CORPUS / "serve.py"), "--site", site, "--state", state, "--port", "0", *flags]
+        cmd = [
+            sys.executable,
+            str(CORPUS / "serve.py"),
+            "--site",
+            site,
+            "--state",
+            state,
+            "--port",
+            "0",
+            *flags,
+        ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line:
@@ -110,3 +120,59 @@ def sqlite_url(tmp_path: Path) -> str:
 def write_config(path: Path, body: str) -> Path:
     path.write_text(body, encoding="utf-8")
     return path
+
+
+class LiveServer:
+    """The real ASGI app served by uvicorn on a loopback port, in a background thread."""
+
+    def __init__(self, app: object, port: int) -> None:
+        import threading
+
+        import uvicorn
+
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        import time
+
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[object], LiveServer]]:
+    """Factory: live_server(app) -> LiveServer with .url; stopped at teardown."""
+    servers: list[LiveServer] = []
+
+    def start(app: object, port: int | None = None) -> LiveServer:
+        server = LiveServer(app, port or free_port())
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def run_cli(
+    *args: str, config: Path | None = None, timeout: float = 120, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run `python -m syndicate ...` as a real child process."""
+    cmd = [sys.executable, "-m", "syndicate"]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=full_env
+    )
