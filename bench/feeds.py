@@ -1,0 +1,157 @@
+"""Feed serving speed: the live cached feed against a bare Starlette app returning the same bytes.
+
+    .venv/bin/python bench/feeds.py [--requests 4000] [--concurrency 16] [--rounds 3]
+
+Both servers run in their own uvicorn process on loopback (one worker each) and are loaded in
+turns by the same keep-alive client; the printed ratio is live/bare requests per second
+(goal >= 0.9).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from _http import load, wait_listening  # noqa: E402
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_config(workdir: Path, port: int) -> Path:
+    cfg = workdir / "config.toml"
+    cfg.write_text(
+        f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+port = {port}
+[storage]
+url = "sqlite:///{workdir / "bench.db"}"
+[[sources]]
+id = "bench"
+name = "Bench"
+url = "{workdir}"
+kind = "folder"
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def fill_store(cfg: Path, articles: int = 60) -> None:
+    """A realistic feed: 50 full-text articles of a few KB each."""
+    from syndicate.config import load_settings, resolve_storage_url
+    from syndicate.models import Entry
+    from syndicate.store import open_store
+
+    settings = load_settings(cfg)
+    store = open_store(resolve_storage_url(settings))
+    para = "Pemerintah Kota Bitung menggelar apel kerja perdana tahun 2026 di lapangan kantor wali kota. " * 6
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(articles):
+        html = "".join(f"<p>{para}</p>" for _ in range(8))
+        store.upsert_entry(
+            "bench",
+            Entry(
+                url=f"https://example.id/{i}",
+                guid=str(i),
+                title=f"Berita nomor {i}",
+                authors=["ical"],
+                published=start + timedelta(hours=i),
+                content_html=html,
+                content_text="\n\n".join([para] * 8),
+                summary=para[:200],
+                tags=["Bitung", "Pemkot"],
+                image=f"https://example.id/{i}.jpg",
+            ),
+        )
+    store.close()
+
+
+SERVE_LIVE = """
+import sys, uvicorn
+from syndicate.config import load_settings, resolve_storage_url
+from syndicate.store import open_store
+from syndicate.web.app import create_app
+settings = load_settings(sys.argv[1])
+app = create_app(settings, open_store(resolve_storage_url(settings)))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+SERVE_BARE = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+body = open(sys.argv[1], "rb").read()
+headers = {"ETag": '"x"', "Last-Modified": "Thu, 01 Jan 2026 00:00:00 GMT", "Cache-Control": "public, max-age=300"}
+async def feed(request):
+    return Response(body, media_type="application/rss+xml; charset=utf-8", headers=headers)
+app = Starlette(routes=[Route("/feeds/all.rss", feed)])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    import httpx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        live_port, bare_port = free_port(), free_port()
+        cfg = make_config(work, live_port)
+        fill_store(cfg)
+        live = subprocess.Popen([sys.executable, "-c", SERVE_LIVE, str(cfg), str(live_port)])
+        procs = [live]
+        try:
+            live_url = f"http://127.0.0.1:{live_port}/feeds/all.rss"
+            wait_listening(live_url, live)
+            body = httpx.get(live_url).content
+            (work / "feed.rss").write_bytes(body)
+            bare = subprocess.Popen([sys.executable, "-c", SERVE_BARE, str(work / "feed.rss"), str(bare_port)])
+            procs.append(bare)
+            bare_url = f"http://127.0.0.1:{bare_port}/feeds/all.rss"
+            wait_listening(bare_url, bare)
+            assert httpx.get(bare_url).content == body
+            print(f"feed: {len(body):,} bytes, {args.requests} requests x {args.rounds} rounds, {args.concurrency} connections")
+            load(live_url, 400, args.concurrency)  # warm both
+            load(bare_url, 400, args.concurrency)
+            results: dict[str, list[float]] = {"live": [], "bare": []}
+            for _ in range(args.rounds):
+                for name, url in (("live", live_url), ("bare", bare_url)):
+                    r = load(url, args.requests, args.concurrency)
+                    assert r.statuses == {200: r.requests}, r.statuses
+                    results[name].append(r.rps)
+            live_rps, bare_rps = statistics.median(results["live"]), statistics.median(results["bare"])
+            print(f"bare Starlette, same bytes : {bare_rps:8.0f} req/s")
+            print(f"syndicate /feeds/all.rss   : {live_rps:8.0f} req/s")
+            print(f"ratio live/bare            : {live_rps / bare_rps:8.2f}   (goal >= 0.90)")
+            cond = load(live_url, args.requests, args.concurrency, {"If-None-Match": httpx.get(live_url).headers["etag"]})
+            print(f"conditional GET (304)      : {cond.rps:8.0f} req/s  statuses {cond.statuses}")
+        finally:
+            for p in procs:
+                p.terminate()
+                p.wait(10)
+
+
+if __name__ == "__main__":
+    main()
