@@ -1,0 +1,128 @@
+"""The scheduler: every source on its own clock, a failing one backs off, none runs twice at once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import REPO
+
+from syndicate import scheduler as scheduler_module
+from syndicate.config import settings_from_dict
+from syndicate.ingest.runner import backoff_delay
+from syndicate.scheduler import IngestScheduler
+from syndicate.store import open_store
+
+
+def settings(tmp_path: Path, interval: str = "1s") -> object:
+    return settings_from_dict(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 's.db'}"},
+            "fetch": {"timeout": "2s", "connect_timeout": "1s"},
+            "sources": [
+                {
+                    "id": "good",
+                    "name": "Good",
+                    "url": str(REPO / "samples" / "posts"),
+                    "kind": "folder",
+                    "interval": interval,
+                },
+                {
+                    "id": "down",
+                    "name": "Down",
+                    "url": "http://127.0.0.1:9/",
+                    "kind": "feed",
+                    "interval": interval,
+                },
+            ],
+        }
+    )
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff_delay(n).total_seconds() for n in range(1, 12)]
+    assert delays[:4] == [60, 120, 240, 480]
+    assert delays == sorted(delays) and delays[-1] == 6 * 3600
+
+
+async def test_a_failing_source_backs_off_and_the_others_keep_running(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    beats: list[str] = []
+    sched = IngestScheduler(s, store, beat=lambda name, limit: beats.append(name))
+    sched.start()
+    try:
+        await asyncio.sleep(3.5)
+    finally:
+        await sched.shutdown()
+    good, down = store.source_state("good"), store.source_state("down")
+    assert store.count_articles("good") == 2 and good.consecutive_failures == 0
+    assert down.consecutive_failures == 1, (
+        "a failing source must wait for its backoff, not retry every interval"
+    )
+    assert down.backoff_until is not None and down.backoff_until > datetime.now(UTC)
+    assert "127.0.0.1:9" in (down.last_error or "")
+    assert "scheduler" in beats
+    store.close()
+
+
+async def test_a_restart_keeps_the_backoff(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    state = store.source_state("down")
+    state.consecutive_failures = 4
+    state.backoff_until = datetime(2099, 1, 1, tzinfo=UTC)
+    store.save_source_state(state)
+    sched = IngestScheduler(s, store)
+    sched.start()
+    try:
+        assert sched.next_run("down") >= state.backoff_until
+        assert sched.next_run("good") < state.backoff_until
+    finally:
+        await sched.shutdown()
+    store.close()
+
+
+async def test_never_two_passes_of_one_source_at_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    running: dict[str, int] = {}
+    most: dict[str, int] = {}
+
+    async def slow_pass(settings, source, store, fetcher, **kw):  # type: ignore[no-untyped-def]
+        running[source.id] = running.get(source.id, 0) + 1
+        most[source.id] = max(most.get(source.id, 0), running[source.id])
+        await asyncio.sleep(2.5)  # longer than the 1 s interval
+        running[source.id] -= 1
+        from syndicate.models import PassResult
+
+        return PassResult(source_id=source.id)
+
+    monkeypatch.setattr(scheduler_module, "run_source", slow_pass)
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    sched = IngestScheduler(settings(tmp_path), store)
+    sched.start()
+    try:
+        await asyncio.sleep(4)
+    finally:
+        await sched.shutdown()
+    assert most == {"good": 1, "down": 1}
+    store.close()
+
+
+async def test_reload_starts_new_sources_and_stops_removed_ones(tmp_path: Path) -> None:
+    s = settings(tmp_path, interval="1h")
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    sched = IngestScheduler(s, store)
+    sched.start()
+    try:
+        data = s.model_dump(exclude={"path"})
+        data["sources"] = [
+            data["sources"][0],
+            {**data["sources"][0], "id": "extra", "name": "Extra"},
+        ]
+        added, removed = sched.reload(settings_from_dict(data))
+        assert added == ["extra"] and removed == ["down"]
+        assert sorted(sched.source_jobs()) == ["extra", "good"]
+    finally:
+        await sched.shutdown()
+    store.close()
