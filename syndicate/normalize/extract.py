@@ -470,11 +470,21 @@ def _has_block(el: etree._Element) -> bool:
     return False
 
 
+def _absolutize_tree(container: etree._Element, base: str) -> None:
+    for a in container.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href and not href.startswith(("#", "javascript:")):
+            a.set("href", urljoin(base, href))
+    for img in list(container.iter("img")):
+        if resolve_img(img, base) is None:
+            _drop(img)
+
+
 def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
     blocks: list[_Block] = []
     parts: list[str] = []
     texts: list[str] = []
-    imgs: list[tuple[str, str]] = []
+    imgs: list[str] = []
     pending_br = [False]
 
     def add_text(t: str | None) -> None:
@@ -490,14 +500,8 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
         if text:
             blocks.append(_Block("p", "<p>" + "".join(parts).strip() + "</p>", text))
         elif imgs:
-            for src, alt in imgs:
-                blocks.append(
-                    _Block(
-                        "figure",
-                        f'<figure><img src="{_html.escape(src)}" alt="{_html.escape(alt)}"></figure>',
-                        "",
-                    )
-                )
+            for img_html in imgs:
+                blocks.append(_Block("figure", f"<figure>{img_html}</figure>", ""))
         parts.clear()
         texts.clear()
         imgs.clear()
@@ -518,12 +522,10 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
                     parts.append("<br>")
                     pending_br[0] = True
             elif tag == "img":
-                src = _content_image(child, base)
-                if src:
-                    imgs.append((src, child.get("alt") or ""))
-                    parts.append(
-                        f'<img src="{_html.escape(src)}" alt="{_html.escape(child.get("alt") or "")}">'
-                    )
+                if _content_image(child, base):
+                    img_html = _inline_html(child)
+                    imgs.append(img_html)
+                    parts.append(img_html)
             elif tag in HEADINGS:
                 flush()
                 text = _text(child)
@@ -563,9 +565,8 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
                 parts.append(_inline_html(child))
                 texts.append(child.text_content())
                 for img in child.iter("img"):
-                    src = _content_image(img, base)
-                    if src:
-                        imgs.append((src, img.get("alt") or ""))
+                    if _content_image(img, base):
+                        imgs.append(_inline_html(img))
                 pending_br[0] = False
             add_text(child.tail)
 
@@ -596,6 +597,8 @@ def _take_dateline(container: etree._Element) -> str | None:
             if _CAPTION.match(s) and len(s) < 200:
                 continue
             blk = _block_parent(owner, container)
+            if blk.tag in HEADINGS:
+                continue
             if blk not in seen_blocks:
                 t = _text(blk)
                 seen_blocks[blk] = (
@@ -653,9 +656,13 @@ def _drop_keep_tail(el: etree._Element, strip: bool = False) -> None:
     _drop(el)
 
 
-def _clean_blocks(blocks: list[_Block]) -> tuple[list[_Block], list[_authors.Byline]]:
+def _clean_blocks(
+    blocks: list[_Block], title: str = ""
+) -> tuple[list[_Block], list[_authors.Byline]]:
     """Drop related/ads/pagination lines, captions out of the text, bylines out of the ends."""
     out: list[_Block] = []
+    if title:
+        blocks = [b for b in blocks if b.text != title]
     skip_next_list = False
     for b in blocks:
         if b.kind == "caption":
@@ -853,7 +860,7 @@ def extract_article(
         container, body_rule = el, "selector"
         break
     if container is None:
-        for value, el in meta.micro.get("articleBody", []):
+        for _value, el in meta.micro.get("articleBody", []):
             if el.tag != "meta" and len(el.text_content()) > 200:
                 container, body_rule = el, "microdata"
                 break
@@ -870,7 +877,8 @@ def extract_article(
             if image is None:
                 image, image_alt, rule = _dom_image(doc, title_el, container, base)
             dateline = _take_dateline(container)
-            blocks, body_bylines = _clean_blocks(_build_blocks(container, base))
+            _absolutize_tree(container, base)
+            blocks, body_bylines = _clean_blocks(_build_blocks(container, base), title)
             content_html, paras = _render(blocks)
     if len(" ".join(paras)) < 150:
         fallback = _trafilatura_body(html, url)
@@ -880,7 +888,7 @@ def extract_article(
                 for p in (fold_ws(x) for x in fallback.split("\n"))
                 if p
             ]
-            blocks, body_bylines = _clean_blocks(blocks)
+            blocks, body_bylines = _clean_blocks(blocks, title)
             if blocks:
                 m = _TEXT_DATELINE.match(blocks[0].text)
                 if m:
@@ -1255,13 +1263,18 @@ def _identifier():
 
 def _detect(text: str) -> tuple[str | None, float]:
     try:
-        lang, prob = _identifier().classify(text)
+        ranked = _identifier().rank(text)[:3]
     except Exception:
         return None, 0.0
-    # langid cannot tell Indonesian from Malay well; for this service Malay text is Indonesian.
-    if lang == "ms":
-        lang = "id"
-    return lang, float(prob)
+    if not ranked:
+        return None, 0.0
+    # langid splits Indonesian text between "id" and "ms"; for this service both are Indonesian.
+    probs: dict[str, float] = {}
+    for lang, prob in ranked:
+        lang = "id" if lang == "ms" else lang
+        probs[lang] = probs.get(lang, 0.0) + float(prob)
+    lang = max(probs, key=probs.__getitem__)
+    return lang, probs[lang]
 
 
 def _trafilatura_body(html: str | bytes, url: str) -> str | None:
