@@ -24,6 +24,73 @@ log = logging.getLogger("syndicate.service")
 # each is called with the AppState at start-up and returns an async stop function.
 BackgroundService = Callable[[AppState], Awaitable[Callable[[], Awaitable[None]]]]
 BACKGROUND_SERVICES: list[BackgroundService] = []
+PID_FILE = "syndicate.pid"
+
+
+async def _start_websub(state: AppState) -> Callable[[], Awaitable[None]]:
+    from syndicate.publish import websub
+
+    cursor = data_dir(state.settings) / "websub.cursor"
+    return await websub.start(lambda: state.settings, state.store, cursor, state.beat)
+
+
+BACKGROUND_SERVICES.append(_start_websub)
+
+
+def data_dir(settings: Settings) -> Path:
+    """Where the service keeps its small state files (pid file, WebSub cursor): next to the SQLite
+    database, else next to the config file, else the working directory."""
+    from syndicate.config import resolve_storage_url
+
+    url = resolve_storage_url(settings)
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return Path(url.removeprefix("sqlite:///")).parent
+    return settings.path.parent if settings.path else Path.cwd()
+
+
+def pid_path(settings: Settings) -> Path:
+    return data_dir(settings) / PID_FILE
+
+
+def running_pid(path: Path) -> int | None:
+    """The pid in a pid file if that process is alive and is a syndicate process; else None."""
+    import os
+
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    try:  # pids get reused: make sure it is still us (Linux; elsewhere trust the pid)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return pid
+    return pid if b"syndicate" in cmdline else None
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+def write_pid_file(path: Path) -> None:
+    """Claim the data directory: two services on one database would deliver everything twice."""
+    import os
+
+    other = running_pid(path)
+    if other is not None and other != os.getpid():
+        raise AlreadyRunning(f"another syndicate (pid {other}) is running with {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".pid.tmp")
+    tmp.write_text(f"{os.getpid()}\n")
+    tmp.replace(path)
+
+
+def remove_pid_file(path: Path) -> None:
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        if int(path.read_text().strip()) == os.getpid():
+            path.unlink()
 
 
 class Service:
@@ -38,6 +105,9 @@ class Service:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        pid_file = pid_path(self.settings)
+        write_pid_file(pid_file)
+        self.state.extras["reloads"] = {"count": 0, "last": "started", "pid_file": str(pid_file)}
         self.scheduler = IngestScheduler(self.settings, self.store, beat=self.state.beat)
         self.state.extras["scheduler"] = self.scheduler
         self.scheduler.start()
@@ -54,6 +124,7 @@ class Service:
                 with contextlib.suppress(Exception):
                     await stop()
             await self.scheduler.shutdown()
+            remove_pid_file(pid_file)
 
     def reload(self) -> bool:
         """Re-read the config; a broken one is refused and the running one stays."""
@@ -61,6 +132,7 @@ class Service:
             new = load_settings(self.config_path)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n%s", exc)
+            self._reloaded(f"refused: {exc}")
             return False
         self.settings = new
         self.state.reload(new)
@@ -72,7 +144,14 @@ class Service:
                 added or "none",
                 removed or "none",
             )
+        self._reloaded("ok")
         return True
+
+    def _reloaded(self, outcome: str) -> None:
+        # Shown in /healthz so `syndicate reload` can tell the operator what happened.
+        info = self.state.extras.setdefault("reloads", {"count": 0})
+        info["count"] = info.get("count", 0) + 1
+        info["last"] = outcome
 
     async def serve(self) -> None:
         s = self.settings.server
@@ -85,6 +164,10 @@ class Service:
             lifespan="on",
             timeout_graceful_shutdown=8,
         )
+        other = running_pid(pid_path(self.settings))
+        if other is not None:
+            log.error("another syndicate (pid %d) is already running on this data directory", other)
+            raise SystemExit(1)
         server = uvicorn.Server(config)
         log.info("serving on http://%s:%d (public base URL %s)", s.host, s.port, s.base_url)
         await server.serve()

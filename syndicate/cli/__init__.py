@@ -12,6 +12,7 @@ from syndicate import __version__
 # Modules that add subcommands; each has register(subparsers) -> None.
 COMMAND_MODULES = [
     "syndicate.cli.core",
+    "syndicate.cli.ops",
     "syndicate.cli.extract",
 ]
 

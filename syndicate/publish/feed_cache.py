@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from syndicate.config import Settings
 from syndicate.models import Article
-from syndicate.publish.feeds import FORMATS, FeedInfo, last_modified, render
+from syndicate.publish.feeds import FORMATS, FeedInfo, article_link, last_modified, render
 from syndicate.store import Store
 
 CHECK_EVERY = 1.0  # seconds between looks at the store's change counter
@@ -135,16 +135,41 @@ class FeedCache:
 
     def _select(self, key: str, page: int) -> tuple[FeedInfo, list[Article]]:
         info = self.info(key)
+        info.page = page
         size = self.settings.feeds.size
         offset = (page - 1) * size
+        sources = list(info.source_names)
+        # One extra row tells whether an older page exists.
         if key == "all":
-            articles = self.store.latest_articles(
-                list(info.source_names), limit=size, offset=offset
-            )
+            articles = self.store.latest_story_heads(sources, limit=size + 1, offset=offset)
         elif key.startswith("tag/"):
             articles = self.store.latest_articles(
-                list(info.source_names), limit=size, offset=offset, tag=key[4:]
+                sources, limit=size + 1, offset=offset, tag=key[4:]
             )
         else:
-            articles = self.store.latest_articles([key], limit=size, offset=offset)
+            articles = self.store.latest_articles([key], limit=size + 1, offset=offset)
+        if page > 1 and not articles:
+            raise UnknownFeed(f"{key} page {page}")
+        if len(articles) > size:
+            articles = articles[:size]
+            info.next_url = {fmt: info.page_url(fmt, page + 1) for fmt in FORMATS}
+        if page > 1:
+            info.prev_url = {fmt: info.page_url(fmt, page - 1) for fmt in FORMATS}
+        if key == "all":
+            info.also_reported = self._also_reported(articles, info)
         return info, articles
+
+    def _also_reported(self, articles: list[Article], info: FeedInfo) -> dict[str, list]:
+        """Other sources' copies of each folded story, as (source name, original URL)."""
+        out: dict[str, list] = {}
+        for article in articles:
+            if not article.story_id:
+                continue
+            others = [
+                (info.source_names.get(m.source_id, m.source_id), article_link(m, info.base_url))
+                for m in self.store.story_members(article.story_id)
+                if m.id != article.id and m.source_id in info.source_names
+            ]
+            if others:
+                out[article.id] = others
+        return out

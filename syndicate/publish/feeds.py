@@ -35,9 +35,26 @@ class FeedInfo:
         default_factory=dict
     )  # article id -> [(source name, url)]
     source_names: dict[str, str] = field(default_factory=dict)
+    page: int = 1  # paged archive (RFC 5005): page 1 is the live feed, higher pages are older
+    prev_url: dict[str, str] = field(default_factory=dict)  # fmt -> URL of the newer page
 
     def self_url(self, fmt: str) -> str:
-        return f"{self.base_url}/feeds/{self.key}.{fmt}"
+        return self.page_url(fmt, self.page)
+
+    def page_url(self, fmt: str, page: int) -> str:
+        url = f"{self.base_url}/feeds/{self.key}.{fmt}"
+        return url if page <= 1 else f"{url}?page={page}"
+
+    def paging_links(self, fmt: str) -> list[tuple[str, str]]:
+        """(rel, href) for hub and RFC 5005 paging, in document order."""
+        links = [("hub", self.hub)] if self.hub else []
+        if fmt in self.next_url or fmt in self.prev_url:
+            links.append(("first", self.page_url(fmt, 1)))
+        if fmt in self.prev_url:
+            links.append(("previous", self.prev_url[fmt]))
+        if fmt in self.next_url:
+            links.append(("next", self.next_url[fmt]))
+        return links
 
 
 def article_link(article: Article, base_url: str) -> str:
@@ -82,17 +99,17 @@ def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerat
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.load_extension("media", atom=True, rss=True)
-    fg.id(info.self_url("atom") if fmt == "atom" else info.home_url)
+    # One id for every page of a paged feed: they are one logical feed.
+    fg.id(info.page_url("atom", 1) if fmt == "atom" else info.home_url)
     fg.title(info.title)
     fg.subtitle(info.description or info.title)
     fg.language(info.language)
     fg.generator("syndicate", uri="https://github.com/syndicate-news/syndicate")
     fg.updated(last_modified(articles))
     fg.link(href=info.self_url(fmt), rel="self", type=FORMATS[fmt].split(";")[0])
-    if info.hub:
-        fg.link(href=info.hub, rel="hub")
-    if fmt == "atom" and fmt in info.next_url:
-        fg.link(href=info.next_url[fmt], rel="next")
+    if fmt == "atom":
+        for rel, href in info.paging_links(fmt):
+            fg.link(href=href, rel=rel)
     # feedgen takes the RSS <channel><link> from the last link added: keep `alternate` last.
     fg.link(href=info.home_url, rel="alternate", type="text/html")
     # feedgen prepends entries; add oldest first so the newest comes out on top.
@@ -199,8 +216,28 @@ def render_json(info: FeedInfo, articles: list[Article]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode()
 
 
+def _rss_with_links(body: bytes, links: list[tuple[str, str]]) -> bytes:
+    """feedgen writes only the `self` atom:link into RSS; add hub and paging links after it."""
+    from lxml import etree
+
+    parser = etree.XMLParser(strip_cdata=False, remove_blank_text=True, resolve_entities=False)
+    root = etree.fromstring(body, parser)
+    channel = root.find("channel")
+    atom = "{http://www.w3.org/2005/Atom}link"
+    anchor = channel.find(atom)
+    at = list(channel).index(anchor) + 1 if anchor is not None else 0
+    for i, (rel, href) in enumerate(links):
+        el = etree.Element(atom, href=href, rel=rel)
+        channel.insert(at + i, el)
+    return etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True)
+
+
 def render(info: FeedInfo, articles: list[Article], fmt: str) -> bytes:
     if fmt == "json":
         return render_json(info, articles)
     fg = _generator(info, articles, fmt)
-    return fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
+    if fmt == "atom":
+        return fg.atom_str(pretty=True)
+    body = fg.rss_str(pretty=True)
+    links = info.paging_links("rss")
+    return _rss_with_links(body, links) if links else body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
@@ -283,6 +283,41 @@ class ArticleQueries:
         if tag is not None:
             out = [a for a in out if any(tag_slug(t) == tag_slug(tag) for t in a.tags)]
             out = out[offset : offset + limit]
+        return out
+
+    def latest_story_heads(
+        self, source_ids: list[str] | None = None, *, limit: int = 50, offset: int = 0
+    ) -> list[Article]:
+        """Like latest_articles, but a near-duplicate story appears once: its earliest-seen member."""
+        a2 = articles.alias("a2")
+        conds = [
+            a2.c.story_id == articles.c.story_id,
+            a2.c.status == ArticleStatus.ACTIVE.value,
+            or_(
+                a2.c.first_seen < articles.c.first_seen,
+                and_(a2.c.first_seen == articles.c.first_seen, a2.c.id < articles.c.id),
+            ),
+        ]
+        q = select(articles).where(articles.c.status == ArticleStatus.ACTIVE.value)
+        if source_ids is not None:
+            conds.append(a2.c.source_id.in_(source_ids))
+            q = q.where(articles.c.source_id.in_(source_ids))
+        earlier = select(a2.c.id).where(*conds).exists()
+        q = q.where(or_(articles.c.story_id.is_(None), ~earlier))
+        q = q.order_by(articles.c.published.desc(), articles.c.id.desc())
+        with self.engine.connect() as conn:
+            return [row_to_article(r) for r in conn.execute(q.limit(limit).offset(offset))]
+
+    def articles_per_day(self, source_id: str, since: datetime, tz: tzinfo = UTC) -> dict[str, int]:
+        """{'YYYY-MM-DD': count} of a source's articles published since a time, by local day."""
+        q = select(articles.c.published).where(
+            articles.c.source_id == source_id, articles.c.published >= since
+        )
+        out: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for (published,) in conn.execute(q):
+                day = published.astimezone(tz).date().isoformat()
+                out[day] = out.get(day, 0) + 1
         return out
 
     def source_article_ids(

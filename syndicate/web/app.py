@@ -8,11 +8,14 @@ from syndicate.config import Settings
 from syndicate.publish.feed_cache import FeedCache
 from syndicate.store import Store
 from syndicate.web import feeds, pages
+from syndicate.web import metrics as metrics_routes
 from syndicate.web.state import AppState
 
 
 def create_app(settings: Settings, store: Store, *, lifespan=None) -> Starlette:  # type: ignore[no-untyped-def]
     state = AppState(settings=settings, store=store, feeds=FeedCache(settings, store))
-    app = Starlette(routes=[*feeds.routes, *pages.routes], lifespan=lifespan)
+    app = Starlette(
+        routes=[*feeds.routes, *pages.routes, *metrics_routes.routes], lifespan=lifespan
+    )
     app.state.syndicate = state
     return app

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from syndicate import metrics
 from syndicate.publish.feed_cache import UnknownFeed
 from syndicate.web.state import AppState
 
@@ -21,14 +22,17 @@ def _serve_feed(request: Request, key: str, fmt: str) -> Response:
     try:
         feed = state.feeds.get(key, fmt, max(page, 1))
     except UnknownFeed:
-        return PlainTextResponse(f"no such feed: {key}.{fmt}\n", status_code=404)
+        metrics.record_feed_request(key, fmt, 404)
+        return PlainTextResponse(f"no such feed: {key}.{fmt} (page {page})\n", status_code=404)
     headers = {
         "ETag": feed.etag,
         "Last-Modified": feed.last_modified,
         "Cache-Control": "public, max-age=300",
     }
     if feed.matches(request.headers.get("if-none-match"), request.headers.get("if-modified-since")):
+        metrics.record_feed_request(key, fmt, 304)
         return Response(status_code=304, headers=headers)
+    metrics.record_feed_request(key, fmt, 200)
     return Response(feed.body, media_type=feed.content_type, headers=headers)
 
 

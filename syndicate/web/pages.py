@@ -1,25 +1,253 @@
-"""Server-rendered pages for people."""
+"""Server-rendered pages for people: sources, one source's health, articles, tags, remote follow.
+
+Plain HTML from Jinja2 templates, bilingual labels (Indonesian first), no JavaScript needed; the
+status helpers here (source_status, next_run_at) are also what `syndicate sources` prints.
+"""
 
 from __future__ import annotations
 
+import re
+import time
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from syndicate.models import ArticleStatus
+from syndicate.config import Settings, SourceSettings
+from syndicate.models import Article, ArticleStatus, SourceState, tag_slug
 from syndicate.publish.feeds import article_link
+from syndicate.store import Store
 from syndicate.web.state import AppState
 
 HERE = Path(__file__).parent
 templates = Environment(
     loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
 )
+
+_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+_INSTANCE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+
+
+# ---- plain helpers (no I/O) -------------------------------------------------------------------
+
+
+def local_time(dt: datetime | None, tz: tzinfo, *, weekday: bool = False) -> str:
+    """'Senin, 5 Januari 2026 11:42 WITA' in the source's zone, as its readers would write it."""
+    if dt is None:
+        return ""
+    d = dt.astimezone(tz)
+    text = f"{d.day} {_MONTHS[d.month - 1]} {d.year} {d:%H:%M} {d.tzname() or ''}".strip()
+    return f"{_DAYS[d.weekday()]}, {text}" if weekday else text
+
+
+def ago(dt: datetime | None, now: datetime) -> str:
+    """'5 menit lalu · 5 min ago' (or 'dalam 3 menit · in 3 min' for the future)."""
+    if dt is None:
+        return "—"
+    secs = int((now - dt).total_seconds())
+    future = secs < 0
+    secs = abs(secs)
+    for size, id_unit, en_unit in (
+        (86400, "hari", "d"),
+        (3600, "jam", "h"),
+        (60, "menit", "min"),
+        (1, "detik", "s"),
+    ):
+        if secs >= size or size == 1:
+            n = secs // size
+            return (
+                f"dalam {n} {id_unit} · in {n} {en_unit}"
+                if future
+                else f"{n} {id_unit} lalu · {n} {en_unit} ago"
+            )
+    return "—"  # pragma: no cover
+
+
+def next_run_at(
+    state: SourceState, interval: timedelta, now: datetime, enabled: bool = True
+) -> datetime | None:
+    """When the scheduler will poll a source next: the backoff end if it is failing,
+    else last fetch + interval (now, if that is already past or it was never fetched)."""
+    if not enabled:
+        return None
+    if state.backoff_until and state.backoff_until > now:
+        return state.backoff_until
+    if state.last_fetch_at is None:
+        return now
+    return max(state.last_fetch_at + interval, now)
+
+
+def handle(source_id: str, base_url: str) -> str:
+    return f"@{source_id}@{urlsplit(base_url).netloc}"
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) else len(value)
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    if isinstance(row, dict):
+        return row
+    return {k: getattr(row, k) for k in getattr(row, "__slots__", ())} or vars(row)
+
+
+def federation_numbers(
+    store: Store, source_id: str
+) -> tuple[int | None, list[dict[str, Any]] | None]:
+    """(followers, per-server delivery health, worst first); None where federation storage is
+    not there (the page shows a dash)."""
+    followers = servers = None
+    try:
+        if hasattr(store, "follower_count"):
+            followers = store.follower_count(source_id)
+        elif hasattr(store, "followers"):
+            followers = _count(store.followers(source_id))
+    except Exception:  # a page must render even when a newer table is missing
+        followers = None
+    try:
+        if hasattr(store, "delivery_failures_by_server"):
+            servers = [_plain(r) for r in store.delivery_failures_by_server(source_id)]
+    except Exception:
+        servers = None
+    return followers, servers
+
+
+def source_status(
+    settings: Settings,
+    store: Store,
+    src: SourceSettings,
+    state: SourceState | None = None,
+    now: datetime | None = None,
+    scheduled: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything an operator asks about one source, as plain data (pages, CLI, JSON)."""
+    now = now or datetime.now(UTC)
+    state = state or store.source_state(src.id)
+    followers, servers = federation_numbers(store, src.id)
+    if state.last_fetch_at is None:
+        health = "new"
+    elif (
+        state.backoff_until
+        and state.backoff_until > now
+        or (state.last_result or "").startswith("failed")
+    ):
+        health = "failing"
+    else:
+        health = "ok"
+    return {
+        "id": src.id,
+        "name": src.name,
+        "enabled": src.enabled,
+        "route": state.route or (src.kind if src.kind != "auto" else None),
+        "route_reason": state.route_reason,
+        "route_url": state.route_url,
+        "last_fetch": state.last_fetch_at,
+        "last_success": state.last_success_at,
+        "result": state.last_result,
+        "error": state.last_error,
+        "failures": state.consecutive_failures,
+        "backoff_until": state.backoff_until,
+        "next_run": scheduled or next_run_at(state, settings.interval(src), now, src.enabled),
+        "interval": settings.interval(src),
+        "articles": store.count_articles(src.id),
+        "followers": followers,
+        "servers": servers,
+        "delivery_failures": None
+        if servers is None
+        else {
+            r["host"]: r.get("failing_deliveries", 0) + r.get("dead_deliveries", 0)
+            for r in servers
+            if r.get("failing_deliveries", 0) + r.get("dead_deliveries", 0)
+        },
+        "health": health,
+    }
+
+
+def day_chart(counts: dict[str, int], today: datetime, days: int = 30) -> dict[str, Any]:
+    """Bars for the last `days` local days (oldest first), sized for a small inline SVG."""
+    start = today.date() - timedelta(days=days - 1)
+    series = [
+        (
+            (start + timedelta(days=i)).isoformat(),
+            counts.get((start + timedelta(days=i)).isoformat(), 0),
+        )
+        for i in range(days)
+    ]
+    top = max((n for _, n in series), default=0)
+    bar_w, height = 10, 60
+    bars = []
+    for i, (day, n) in enumerate(series):
+        h = 0 if top == 0 else max(2, round(n / top * height)) if n else 0
+        bars.append({"x": i * bar_w, "y": height - h, "w": bar_w - 2, "h": h, "day": day, "n": n})
+    return {
+        "bars": bars,
+        "width": days * bar_w,
+        "height": height,
+        "max": top,
+        "total": sum(n for _, n in series),
+        "first": series[0][0],
+        "last": series[-1][0],
+    }
+
+
+def parse_instance(text: str) -> tuple[str, str] | None:
+    """A follower's server from what people type: 'mastodon.social', '@me@mastodon.social',
+    'https://mastodon.social/@me'. Returns (scheme, host) or None when it is not a host name."""
+    text = text.strip()
+    scheme = "https"
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https"):
+            return None
+        scheme, text = parts.scheme, parts.netloc
+    else:
+        text = text.lstrip("@")
+        if "@" in text:  # user@host
+            text = text.rsplit("@", 1)[1]
+        text = text.split("/", 1)[0]
+    host = text.lower().strip().rstrip(".")
+    if not _INSTANCE.match(host) or ("." not in host and not host.startswith("localhost")):
+        return None
+    return scheme, host
+
+
+def remote_follow_url(instance: tuple[str, str], actor_url: str) -> str:
+    # Mastodon, Pleroma/Akkoma, GoToSocial and Misskey forks answer /authorize_interaction?uri=.
+    scheme, host = instance
+    return f"{scheme}://{host}/authorize_interaction?uri={quote(actor_url, safe='')}"
+
+
+# ---- rendering --------------------------------------------------------------------------------
+
+
+def _bi(id_text: str, en_text: str) -> Markup:
+    """A bilingual label: Indonesian, then English in a quieter span."""
+    return Markup('{} <span class="en" lang="en">{}</span>').format(id_text, en_text)
+
+
+templates.globals["bi"] = _bi
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: object) -> HTMLResponse:
@@ -29,52 +257,171 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: object) -
     return HTMLResponse(html, status_code=status_code)
 
 
+def _tz(settings: Settings, src: SourceSettings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone(src))
+
+
+def _headline(a: Article, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "published": a.published,
+        "when": local_time(a.published, tz),
+    }
+
+
+def _card(state: AppState, src: SourceSettings, limit: int) -> dict[str, Any]:
+    settings = state.settings
+    tz = _tz(settings, src)
+    base = settings.server.base_url
+    return {
+        "id": src.id,
+        "name": src.name,
+        "description": src.description,
+        "site": src.url if src.url.startswith(("http://", "https://")) else None,
+        "handle": handle(src.id, base),
+        "actor": f"{base}/users/{src.id}",
+        "latest": [_headline(a, tz) for a in state.store.latest_articles([src.id], limit=limit)],
+    }
+
+
+def _scheduled(state: AppState, source_id: str) -> datetime | None:
+    scheduler = state.extras.get("scheduler")
+    if scheduler is None:
+        return None
+    try:
+        return scheduler.next_run(source_id)
+    except Exception:
+        return None
+
+
 async def index(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     states = state.store.all_source_states()
+    now = datetime.now(UTC)
     sources = []
     for src in state.settings.sources:
         if not src.enabled:
             continue
-        sources.append(
-            {
-                "id": src.id,
-                "name": src.name,
-                "description": src.description,
-                "latest": state.store.latest_articles([src.id], limit=5),
-                "state": states.get(src.id),
-            }
+        card = _card(state, src, 5)
+        card["status"] = source_status(
+            state.settings, state.store, src, states.get(src.id), now, _scheduled(state, src.id)
         )
-    return render(request, "index.html", sources=sources)
+        sources.append(card)
+    return render(request, "index.html", sources=sources, now=now, ago=ago)
+
+
+async def source_page(request: Request) -> Response:
+    state: AppState = request.app.state.syndicate
+    settings = state.settings
+    try:
+        src = settings.source(request.path_params["id"])
+    except KeyError:
+        return _not_found(request)
+    tz = _tz(settings, src)
+    now = datetime.now(UTC)
+    status = source_status(settings, state.store, src, None, now, _scheduled(state, src.id))
+    since = (now.astimezone(tz) - timedelta(days=29)).replace(hour=0, minute=0, second=0)
+    chart = day_chart(state.store.articles_per_day(src.id, since, tz), now.astimezone(tz))
+    return render(
+        request,
+        "source.html",
+        source=_card(state, src, 30),
+        status=status,
+        chart=chart,
+        now=now,
+        ago=ago,
+        local=lambda dt: local_time(dt, tz),
+        tzname=settings.timezone(src),
+    )
 
 
 async def article_page(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     article = state.store.get_article(request.path_params["id"])
-    if article is None:
-        return render(request, "base.html", status_code=404)
-    if article.status == ArticleStatus.REMOVED:
-        return HTMLResponse(
-            "<h1>410 Gone</h1><p>Artikel ini telah dihapus oleh sumbernya.</p>", status_code=410
-        )
     settings = state.settings
+    if article is None:
+        return _not_found(request)
     try:
         src = settings.source(article.source_id)
     except KeyError:
-        return HTMLResponse("<h1>404</h1>", status_code=404)
-    tz = ZoneInfo(settings.timezone(src))
-    published_local = (
-        article.published.astimezone(tz).strftime("%d/%m/%Y %H:%M %Z") if article.published else ""
-    )
+        return _not_found(request)
+    base = settings.server.base_url
+    if article.status == ArticleStatus.REMOVED:
+        return render(request, "gone.html", status_code=410, source=_card(state, src, 0))
+    tz = _tz(settings, src)
+    also = []
+    if article.story_id:
+        for other in state.store.story_members(article.story_id):
+            if other.id == article.id:
+                continue
+            try:
+                name = settings.source(other.source_id).name
+            except KeyError:
+                continue
+            also.append(
+                {
+                    "id": other.id,
+                    "title": other.title,
+                    "source": name,
+                    "url": article_link(other, base),
+                }
+            )
     return render(
         request,
         "article.html",
         article=article,
-        source=src,
-        link=article_link(article, settings.server.base_url),
+        source=_card(state, src, 0),
+        link=article_link(article, base),
         full=settings.content(src) == "full",
-        published_local=published_local,
+        published_local=local_time(article.published, tz, weekday=True),
+        updated_local=local_time(article.updated, tz, weekday=True)
+        if article.updated and article.published and article.updated > article.published
+        else "",
+        also=also,
+        tags=[(t, tag_slug(t)) for t in article.tags if tag_slug(t)],
     )
+
+
+async def tag_page(request: Request) -> Response:
+    state: AppState = request.app.state.syndicate
+    tag = tag_slug(request.path_params["tag"])
+    if not tag:
+        return _not_found(request)
+    settings = state.settings
+    enabled = {s.id: s for s in settings.sources if s.enabled}
+    found = state.store.latest_articles(list(enabled), limit=50, tag=tag)
+    items = []
+    for a in found:
+        src = enabled[a.source_id]
+        items.append({**_headline(a, _tz(settings, src)), "source": src.name, "source_id": src.id})
+    return render(request, "tag.html", tag=tag, items=items)
+
+
+async def follow(request: Request) -> Response:
+    """The no-JavaScript remote follow: send the reader to their own server's follow dialog."""
+    state: AppState = request.app.state.syndicate
+    settings = state.settings
+    source_id = request.query_params.get("source", "")
+    try:
+        src = settings.source(source_id)
+    except KeyError:
+        return _not_found(request)
+    instance = parse_instance(request.query_params.get("instance", ""))
+    card = _card(state, src, 0)
+    if instance is None:
+        return render(
+            request,
+            "follow.html",
+            status_code=400,
+            source=card,
+            typed=request.query_params.get("instance", ""),
+        )
+    return RedirectResponse(remote_follow_url(instance, card["actor"]), status_code=303)
+
+
+def _not_found(request: Request) -> HTMLResponse:
+    return render(request, "notfound.html", status_code=404)
 
 
 async def healthz(request: Request) -> Response:
@@ -86,15 +433,33 @@ async def healthz(request: Request) -> Response:
     except Exception as exc:  # the health check reports, it must not crash
         db = f"error: {type(exc).__name__}"
     ok = not stalled and db == "ok"
+    now = time.monotonic()
+    loops = {
+        name: {
+            "seconds_since_beat": round(now - t, 1),
+            "limit": state.heartbeat_limits.get(name, 120.0),
+        }
+        for name, t in state.heartbeats.items()
+    }
     return JSONResponse(
-        {"status": "ok" if ok else "failing", "database": db, "stalled": stalled},
+        {
+            "status": "ok" if ok else "failing",
+            "database": db,
+            "stalled": stalled,
+            "loops": loops,
+            "config": state.extras.get("reloads", {}),
+        },
         status_code=200 if ok else 503,
+        headers={"Cache-Control": "no-store"},
     )
 
 
 routes = [
     Route("/", index),
+    Route("/sources/{id}", source_page),
     Route("/articles/{id}", article_page),
+    Route("/tags/{tag}", tag_page),
+    Route("/follow", follow),
     Route("/healthz", healthz),
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]

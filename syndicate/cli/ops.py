@@ -1,0 +1,331 @@
+"""Operator commands: sources (status table), export (static feeds for nginx/CDN), reload."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from syndicate.cli import fail
+from syndicate.cli.core import load, open_configured_store
+from syndicate.config import ConfigError, Settings
+from syndicate.store import StorageError, Store
+
+COLUMNS = [
+    ("id", "ID"),
+    ("route", "ROUTE"),
+    ("last_fetch", "LAST FETCH"),
+    ("result", "RESULT"),
+    ("articles", "ARTICLES"),
+    ("followers", "FOLLOWERS"),
+    ("next_run", "NEXT RUN"),
+]
+
+
+# ---- formatting (plain data in, text out) -----------------------------------------------------
+
+
+def short_delta(dt: datetime | None, now: datetime) -> str:
+    """'3m ago', 'in 12m', '2d ago'; '-' for never."""
+    if dt is None:
+        return "-"
+    secs = (dt - now).total_seconds()
+    n = abs(secs)
+    if n < 60:
+        text = f"{int(n)}s"
+    elif n < 3600:
+        text = f"{int(n // 60)}m"
+    elif n < 86400:
+        text = f"{int(n // 3600)}h{int(n % 3600 // 60):02d}m"
+    else:
+        text = f"{int(n // 86400)}d"
+    if n < 1:
+        return "now"
+    return f"in {text}" if secs > 0 else f"{text} ago"
+
+
+def status_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
+    """A source_status() row as the strings the table shows."""
+    result = row["result"] or "-"
+    if row["failures"] and row["backoff_until"] and row["backoff_until"] > now:
+        result += f" (x{row['failures']}, backoff)"
+    return {
+        "id": row["id"] + ("" if row["enabled"] else " (disabled)"),
+        "route": row["route"] or "-",
+        "last_fetch": short_delta(row["last_fetch"], now),
+        "result": result,
+        "articles": str(row["articles"]),
+        "followers": "-" if row["followers"] is None else str(row["followers"]),
+        "next_run": "-" if row["next_run"] is None else short_delta(row["next_run"], now),
+    }
+
+
+def plain_table(rows: list[dict[str, str]]) -> str:
+    """Aligned columns without box drawing, for pipes, grep and awk."""
+    widths = {k: max([len(h)] + [len(r[k]) for r in rows]) for k, h in COLUMNS}
+    lines = ["  ".join(h.ljust(widths[k]) for k, h in COLUMNS).rstrip()]
+    for r in rows:
+        lines.append("  ".join(r[k].ljust(widths[k]) for k, _ in COLUMNS).rstrip())
+    return "\n".join(lines)
+
+
+def _json_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, datetime):
+            v = v.isoformat(timespec="seconds")
+        elif isinstance(v, timedelta):
+            v = int(v.total_seconds())
+        out[k] = v
+    return out
+
+
+# ---- syndicate sources ------------------------------------------------------------------------
+
+
+def collect_status(settings: Settings, store: Store, now: datetime) -> list[dict[str, Any]]:
+    from syndicate.web.pages import source_status
+
+    states = store.all_source_states()
+    return [
+        source_status(settings, store, src, states.get(src.id), now) for src in settings.sources
+    ]
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        store = open_configured_store(settings)
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    now = datetime.now(UTC)
+    try:
+        rows = collect_status(settings, store, now)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([_json_row(r) for r in rows], ensure_ascii=False, indent=1))
+        return 0
+    cells = [status_cells(r, now) for r in rows]
+    if sys.stdout.isatty():
+        _rich_table(rows, cells)
+    else:
+        print(plain_table(cells))
+    return 0
+
+
+def _rich_table(rows: list[dict[str, Any]], cells: list[dict[str, str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} source(s)", title_justify="left")
+    for key, head in COLUMNS:
+        table.add_column(
+            head,
+            justify="right" if key in ("articles", "followers") else "left",
+            no_wrap=key == "id",
+        )
+    styles = {"ok": "green", "failing": "bold red", "new": "dim"}
+    for row, c in zip(rows, cells, strict=True):
+        values = [c[k] for k, _ in COLUMNS]
+        values[3] = f"[{styles[row['health']]}]{_escape(c['result'])}[/]"
+        table.add_row(*values)
+    Console().print(table)
+    failing = [r for r in rows if r["health"] == "failing" and r["error"]]
+    for r in failing:
+        Console().print(f"[red]{r['id']}[/]: {_escape(r['error'])}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+# ---- syndicate export -------------------------------------------------------------------------
+
+
+def export_files(settings: Settings, store: Store) -> dict[str, bytes]:
+    """Relative path -> bytes of every feed (each source, all, every tag in use) and the OPML,
+    laid out like the live URLs so a file server can stand in for /feeds/ and /opml."""
+    from syndicate.models import tag_slug
+    from syndicate.publish.feed_cache import FeedCache
+    from syndicate.publish.feeds import FORMATS
+    from syndicate.web.feeds import opml_document
+    from syndicate.web.state import AppState
+
+    cache = FeedCache(settings, store)
+    enabled = [s.id for s in settings.sources if s.enabled]
+    keys = ["all", *enabled]
+    tags = sorted({tag_slug(t) for a in store.latest_articles(enabled, limit=5000) for t in a.tags})
+    keys += [f"tag/{t}" for t in tags if t]
+    files: dict[str, bytes] = {}
+    for key in keys:
+        for fmt in FORMATS:
+            files[f"feeds/{key}.{fmt}"] = cache.get(key, fmt).body
+    opml = opml_document(AppState(settings=settings, store=store, feeds=cache))
+    files["opml"] = files["feeds.opml"] = opml
+    return files
+
+
+def write_atomically(out: Path, files: dict[str, bytes]) -> tuple[int, int, int]:
+    """Write files under `out`, each through a temp file renamed into place (a reader never sees
+    half a feed); unchanged files are left alone so their mtime (the file server's ETag and
+    Last-Modified) stays and readers keep getting 304s. Files of feeds that no longer exist are
+    removed. Returns (written, unchanged, removed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = unchanged = removed = 0
+    for rel, body in files.items():
+        path = out / rel
+        try:
+            if path.read_bytes() == body:
+                unchanged += 1
+                continue
+        except OSError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(body)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written += 1
+    feeds = out / "feeds"
+    if feeds.is_dir():
+        for path in feeds.rglob("*"):
+            rel = path.relative_to(out).as_posix()
+            if path.is_file() and rel not in files and path.suffix in (".rss", ".atom", ".json"):
+                path.unlink()
+                removed += 1
+    return written, unchanged, removed
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        store = open_configured_store(settings)
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return fail(f"--out {out}: exists and is not a directory")
+    try:
+        files = export_files(settings, store)
+    finally:
+        store.close()
+    try:
+        written, unchanged, removed = write_atomically(out, files)
+    except OSError as exc:
+        return fail(f"--out {out}: cannot write: {exc.strerror or exc}")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "files": sorted(files),
+                    "written": written,
+                    "unchanged": unchanged,
+                    "removed": removed,
+                },
+                indent=1,
+            )
+        )
+    else:
+        print(
+            f"{out}: {len(files)} file(s): {written} written, {unchanged} unchanged, {removed} removed"
+        )
+    return 0
+
+
+# ---- syndicate reload -------------------------------------------------------------------------
+
+
+def _health(settings: Settings) -> dict[str, Any] | None:
+    import httpx
+
+    host = settings.server.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    url = f"http://{host}:{settings.server.port}/healthz"
+    try:
+        return httpx.get(url, timeout=2.0).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    """Check the config here first (a broken one is refused with its errors and nothing is
+    signalled), then SIGHUP the running service found through its pid file and report what it did."""
+    from syndicate.service import pid_path, running_pid
+
+    try:
+        settings = load(args)
+    except ConfigError as exc:
+        return fail(f"{exc}\nsyndicate: config refused; the running service keeps its old config")
+    path = pid_path(settings)
+    pid = running_pid(path)
+    if pid is None:
+        return fail(
+            f"no running syndicate found (pid file {path}); start it with `syndicate run`", 1
+        )
+    before = (_health(settings) or {}).get("config", {}).get("count")
+    os.kill(pid, signal.SIGHUP)
+    deadline = time.monotonic() + args.wait
+    while before is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        info = (_health(settings) or {}).get("config", {})
+        if info.get("count", before) != before:
+            outcome = info.get("last", "")
+            if outcome == "ok":
+                print(f"reloaded pid {pid}: {len(settings.sources)} source(s)")
+                return 0
+            return fail(f"pid {pid} refused the new config: {outcome}", 1)
+    print(f"sent SIGHUP to pid {pid}; the service log says whether the config was taken")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "sources",
+        help="show every source's route, last fetch, result and next run",
+        description="One line per source: id, ingest route, last fetch, result, articles, "
+        "followers, next run. A table on a terminal, aligned plain text when piped.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON (all fields, ISO times)")
+    p.set_defaults(func=cmd_sources)
+    p = subparsers.add_parser(
+        "export",
+        help="write every feed and the OPML as static files",
+        description="Write feeds/<id>.rss|atom|json, feeds/all.*, feeds/tag/<tag>.*, opml and "
+        "feeds.opml under DIR, each file atomically, for nginx or a CDN to serve. "
+        "Unchanged files keep their mtime; feeds that no longer exist are removed.",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(func=cmd_export)
+    p = subparsers.add_parser(
+        "reload",
+        help="make the running service re-read its config",
+        description="Validate the config, then send SIGHUP to the running `syndicate run` "
+        "(found through the syndicate.pid file next to the database). New sources start, "
+        "removed ones stop; a broken config is refused and the old one keeps running.",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long to wait for the outcome",
+    )
+    p.set_defaults(func=cmd_reload)

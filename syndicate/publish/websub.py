@@ -1,0 +1,180 @@
+"""WebSub publisher: after every feed change, tell the hub which feed URLs changed
+(POST hub.mode=publish&hub.url=…), so subscribed readers get the update in seconds, not at
+their next poll.
+
+It follows the store's change events (the same contract feeds and ActivityPub use), so it also
+sees articles a separate `syndicate fetch` process stored. Its position in that event log is kept
+in a small cursor file and only moves after the hub accepted every ping of a batch: a hub that is
+down gets the pings when it is back, none is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+
+import httpx
+
+from syndicate import metrics
+from syndicate.config import Settings
+from syndicate.models import ArticleEvent, tag_slug
+from syndicate.publish.feeds import FORMATS
+from syndicate.store import Store
+
+log = logging.getLogger("syndicate.websub")
+
+POLL_EVERY = 2.0  # seconds between looks at the event log
+RETRY_MAX = 300.0  # longest wait between retries while the hub fails
+BATCH = 500
+
+
+def feed_urls(base_url: str, keys: Iterable[str]) -> list[str]:
+    """Every format's URL for each feed key ('all', 'detailnews', 'tag/bitung'), sorted."""
+    return sorted({f"{base_url}/feeds/{key}.{fmt}" for key in keys for fmt in FORMATS})
+
+
+def changed_feed_keys(
+    events: Iterable[ArticleEvent], tags: dict[str, list[str]], enabled: set[str]
+) -> set[str]:
+    """Which feeds an event batch changed: the source's own, the combined one, and its tags'."""
+    keys: set[str] = set()
+    for ev in events:
+        if ev.source_id not in enabled:
+            continue
+        keys.update((ev.source_id, "all"))
+        keys.update(f"tag/{slug}" for t in tags.get(ev.article_id, []) if (slug := tag_slug(t)))
+    return keys
+
+
+def read_cursor(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def write_cursor(path: Path, value: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{value}\n")
+    tmp.replace(path)
+
+
+async def ping(client: httpx.AsyncClient, hub: str, url: str) -> str | None:
+    """One publish ping; None when the hub accepted it, else the reason."""
+    try:
+        resp = await client.post(hub, data={"hub.mode": "publish", "hub.url": url})
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}".rstrip(": ")
+    if 200 <= resp.status_code < 300:
+        return None
+    return f"HTTP {resp.status_code}"
+
+
+class WebSubPublisher:
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        store: Store,
+        cursor_path: Path,
+        *,
+        beat: Callable[[str, float], None] | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.settings = settings  # a getter, so a reloaded config (new hub, new sources) applies
+        self.store = store
+        self.cursor_path = cursor_path
+        self.beat = beat or (lambda name, limit: None)
+        self.client = client
+        self.cursor = 0
+        self.delay = POLL_EVERY
+
+    async def step(self) -> int:
+        """Ping for the events after the cursor; returns how many URLs were pinged (0: none due).
+        Raises nothing: a failed ping leaves the cursor where it is for the next try."""
+        settings = self.settings()
+        hub = settings.websub.hub
+        events = await asyncio.to_thread(self.store.events_after, self.cursor, BATCH)
+        if not events:
+            return 0
+        last = events[-1].id
+        if not hub:
+            self._advance(last)
+            return 0
+        tags = await asyncio.to_thread(self._tags, {e.article_id for e in events})
+        enabled = {s.id for s in settings.sources if s.enabled}
+        urls = feed_urls(settings.server.base_url, changed_feed_keys(events, tags, enabled))
+        assert self.client is not None
+        for url in urls:
+            reason = await ping(self.client, hub, url)
+            metrics.WEBSUB_PINGS.labels("ok" if reason is None else "failed").inc()
+            if reason is not None:
+                # Stop at the first refusal: a hub that is down would make every ping wait.
+                log.warning("websub: hub %s refused %s: %s; will retry", hub, url, reason)
+                raise HubError(reason)
+        log.info("websub: pinged %s for %d feed URL(s)", hub, len(urls))
+        self._advance(last)
+        return len(urls)
+
+    def _tags(self, article_ids: set[str]) -> dict[str, list[str]]:
+        out = {}
+        for aid in article_ids:
+            article = self.store.get_article(aid)
+            if article is not None:
+                out[aid] = article.tags
+        return out
+
+    def _advance(self, last: int) -> None:
+        self.cursor = last
+        write_cursor(self.cursor_path, last)
+
+    async def run(self) -> None:
+        saved = read_cursor(self.cursor_path)
+        # First start: feeds as they are now need no ping; later starts resume where they stopped.
+        self.cursor = saved if saved is not None else self.store.last_event_id()
+        if saved is None:
+            write_cursor(self.cursor_path, self.cursor)
+        while True:
+            self.beat("websub", 120.0 + RETRY_MAX)
+            try:
+                more = await self.step()
+                self.delay = POLL_EVERY
+                if more:
+                    continue  # a full batch may have more behind it
+            except HubError:
+                self.delay = min(max(self.delay * 2, 5.0), RETRY_MAX)
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("websub: unexpected error; retrying")
+                self.delay = min(max(self.delay * 2, 5.0), RETRY_MAX)
+            await asyncio.sleep(self.delay)
+
+
+class HubError(Exception):
+    pass
+
+
+async def start(
+    settings: Callable[[], Settings],
+    store: Store,
+    cursor_path: Path,
+    beat: Callable[[str, float], None] | None = None,
+) -> Callable[[], Awaitable[None]]:
+    """Start the publisher task; returns the async stop function the service calls on shutdown."""
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(15.0, connect=5.0),
+        headers={"User-Agent": settings().user_agent()},
+        follow_redirects=False,
+    )
+    publisher = WebSubPublisher(settings, store, cursor_path, beat=beat, client=client)
+    task = asyncio.create_task(publisher.run(), name="websub")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await client.aclose()
+
+    return stop
