@@ -1242,15 +1242,16 @@ def _language(doc, meta, ld, text, configured):
         lang_attr = lang_attr or ld.get("inLanguage")
     if lang_attr:
         declared = lang_attr.replace("_", "-").split("-")[0].lower() or None
-    if len(text) >= 200:
-        detected, prob = _detect(text[:2000])
-        # A source that mixes languages: trust the text when the detector is sure.
-        if detected and prob >= 0.9:
-            return detected, "detected"
+    detected, prob = _detect(text[:2000]) if len(text) >= 200 else (None, 0.0)
+    # A source that mixes languages: trust the text when the detector is sure.
+    if detected and prob >= 0.9:
+        return detected, "detected"
     if configured:
         return configured, "config"
     if declared:
         return declared, "declared"
+    if detected:
+        return detected, "detected"
     return None, "none"
 
 
@@ -1258,7 +1259,7 @@ def _language(doc, meta, ld, text, configured):
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _detect(text: str) -> tuple[str | None, float]:

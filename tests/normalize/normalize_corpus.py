@@ -1,4 +1,7 @@
-"""Corpus pages as the server would send them, read straight from tests/corpus (no sockets)."""
+"""Corpus pages as the server would send them, read straight from tests/corpus (no sockets).
+
+A plain module (not conftest.py) so the tests can import it; pytest puts this folder on sys.path.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 BASE = "http://127.0.0.1:8000"
+REPO_ROOT = CORPUS.parent.parent
 
 
 @lru_cache(maxsize=1)
@@ -59,8 +61,3 @@ def articles(state_filter: str | None = None):
             for art in data["articles"]:
                 if art.get("http_status", 200) == 200:
                     yield site_id, state, art
-
-
-@pytest.fixture(scope="session")
-def corpus_articles():
-    return list(articles())

@@ -1,0 +1,71 @@
+"""Near-duplicates across the corpus and corrections between states."""
+
+import itertools
+
+from normalize_corpus import articles, page_bytes
+
+from syndicate.normalize.changes import (
+    changed_fields,
+    diff_entries,
+    is_correction,
+    paragraph_changes,
+)
+from syndicate.normalize.dedupe import fingerprint, hamming, same_story
+from syndicate.normalize.encoding import decode_html
+from syndicate.normalize.extract import extract_article, merge_pages, next_page_url
+
+
+def _entry(site_id, state, url):
+    pages = []
+    while url and len(pages) < 10:
+        body, charset = page_bytes(site_id, url, state)
+        html = decode_html(body, charset)
+        pages.append(extract_article(html, url))
+        url = next_page_url(html, url)
+    return merge_pages(pages)
+
+
+def _latest_texts():
+    texts = {}
+    for site_id, state, art in articles():
+        texts[art["id"]] = _entry(site_id, state, art["url"]).content_text  # later states overwrite
+    return texts
+
+
+def test_fingerprint_is_signed_64_bit():
+    fp = fingerprint(
+        "Pemerintah Kota Bitung menggelar apel kerja perdana tahun 2026 di lapangan kantor"
+    )
+    assert -(2**63) <= fp < 2**63
+    assert fingerprint("") == 0
+    assert hamming(fp, fp) == 0
+
+
+def test_only_the_reprint_folds():
+    texts = _latest_texts()
+    folds = set()
+    for (a, ta), (b, tb) in itertools.combinations(sorted(texts.items()), 2):
+        if same_story(ta, tb):
+            folds.add(frozenset((a, b)))
+    assert folds == {frozenset(("nusautara:3311", "detailnews:2481"))}
+    # fingerprints alone (what the store keeps) agree
+    fa, fb = fingerprint(texts["nusautara:3311"]), fingerprint(texts["detailnews:2481"])
+    assert same_story(None, None, fa, fb)
+    others = [
+        fingerprint(t) for k, t in texts.items() if k not in ("nusautara:3311", "detailnews:2481")
+    ]
+    assert not any(same_story(None, None, fa, fo) for fo in others)
+
+
+def test_correction_detected_between_states():
+    url = next(a["url"] for s, st, a in articles("t0") if a["id"] == "detailnews:2463")
+    old, new = _entry("detailnews", "t0", url), _entry("detailnews", "t1", url)
+    fields = changed_fields(old, new)
+    assert {"title", "content_text", "updated"} <= set(fields)
+    assert "published" not in fields and "authors" not in fields
+    assert is_correction(diff_entries(old, new))
+    pairs = paragraph_changes(old.content_text, new.content_text)
+    assert len(pairs) == 2
+    assert "Rp18 ribu" in pairs[0][0] and "Rp22 ribu" in pairs[0][1]
+    assert "Rp25 ribu" in pairs[1][0] and "Rp28 ribu" in pairs[1][1]
+    assert diff_entries(new, new) == []
