@@ -1,20 +1,42 @@
-"""RSS 0.9x/1.0/2.0 and Atom feeds, via feedparser."""
+"""RSS 0.9x/1.0/2.0 (incl. RDF) and Atom feeds, via feedparser.
+
+Items that are only excerpts (short, ending in "[…]" or "Baca selengkapnya") are completed from
+the article page. A first pass follows the feed's rel="next" pages (RFC 5005, Blogger) until the
+backfill size is reached.
+"""
 
 from __future__ import annotations
 
 import email.utils
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import feedparser
 
-from syndicate.ingest.context import IngestContext
+from syndicate.ingest.context import IngestContext, Window
+from syndicate.ingest.fetcher import FetchResponse
+from syndicate.ingest.pages import article_or_note, from_fragment
 from syndicate.models import Entry
 from syndicate.normalize.clean import html_to_text, sanitize_html, summarize
+from syndicate.normalize.urls import canonicalize_url
 
 log = logging.getLogger("syndicate.ingest.feed")
+
+FEED_ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+# Words a feed puts at the end of a teaser; "[…]" is WordPress's excerpt_more.
+_MORE = re.compile(
+    r"(\[\s*(?:…|\.\.\.|&hellip;)\s*\]|(?:…|\.\.\.)\s*$|baca\s+selengkapnya|selengkapnya\s*(?:»|>>)?\s*$"
+    r"|read\s+more|continue\s+reading|lanjut(?:kan)?\s+membaca|the\s+post\s+.+\s+appeared\s+first\s+on)",
+    re.I,
+)
+FULL_TEXT_CHARS = 700  # an item with less text than this is treated as an excerpt
+MAX_FEED_PAGES = 20
 
 
 class FeedParseError(Exception):
@@ -46,10 +68,18 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Any:
     parsed = feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True
     )
-    if not parsed.entries and parsed.get("bozo") and not parsed.feed:
-        reason = parsed.get("bozo_exception")
+    if not parsed.entries and (not parsed.get("version") or not parsed.feed):
+        reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise FeedParseError(f"not a feed: {reason}")
     return parsed
+
+
+def is_excerpt(entry: Entry) -> bool:
+    """A teaser rather than the article: short, or ending with a 'read more' marker."""
+    text = entry.content_text.strip()
+    if len(text) < FULL_TEXT_CHARS:
+        return True
+    return bool(_MORE.search(text[-160:]))
 
 
 def entry_from_item(
@@ -76,7 +106,7 @@ def entry_from_item(
     tags = []
     for t in item.get("tags", []):
         term = (t.get("label") or t.get("term") or "").strip()
-        if term and term not in tags:
+        if term and term not in tags and not term.startswith("http"):
             tags.append(term)
     image = None
     for enc in item.get("enclosures", []) + item.get("media_content", []):
@@ -85,8 +115,10 @@ def entry_from_item(
             break
     if not image and item.get("media_thumbnail"):
         image = item["media_thumbnail"][0].get("url")
+    url = link or item.get("id")
     return Entry(
-        url=link or item.get("id"),
+        url=url,
+        canonical_url=canonicalize_url(url),
         title=title or summarize(text, 80),
         guid=item.get("id") or link,
         authors=authors,
@@ -102,21 +134,91 @@ def entry_from_item(
     )
 
 
-async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
-    url = ctx.source.feed_url or ctx.state.route_url or ctx.source.url
-    resp = await ctx.fetcher.get(
-        url, accept="application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5"
-    )
-    if resp.not_modified:
-        ctx.not_modified = True
-        return
-    if resp.gone:
-        raise FeedParseError(f"feed answered HTTP {resp.status}")
-    parsed = parse_feed(resp.content, resp.url, resp.headers.get("content-type"))
+def next_link(parsed: Any) -> str | None:
+    for link in parsed.feed.get("links", []):
+        if link.get("rel") == "next" and link.get("href"):
+            return link["href"]
+    return None
+
+
+def feed_entries(parsed: Any, resp: FetchResponse, ctx: IngestContext) -> list[Entry]:
     language = (parsed.feed.get("language") or "").split("-")[0] or ctx.language
-    items = parsed.entries[: ctx.limit]
-    for item in items:
+    out = []
+    for item in parsed.entries:
         entry = entry_from_item(item, resp.url, ctx.localize, language)
         if entry is not None:
-            yield entry
-    ctx.fetcher.remember(resp)
+            out.append(entry)
+    return out
+
+
+def feed_url(ctx: IngestContext) -> str:
+    return ctx.entry_url or ctx.source.url
+
+
+async def read_feed(ctx: IngestContext, url: str) -> tuple[list[Entry], list[FetchResponse]]:
+    """The feed's items, newest first; on a first pass also the rel=next pages up to the limit.
+
+    Returns ([], [resp]) when the feed answered 304.
+    """
+    resp = await ctx.fetcher.get(url, accept=FEED_ACCEPT)
+    if resp.not_modified:
+        return [], [resp]
+    if resp.gone:
+        raise FeedParseError(f"feed {url} answered HTTP {resp.status}")
+    parsed = parse_feed(resp.content, resp.url, resp.headers.get("content-type"))
+    entries = feed_entries(parsed, resp, ctx)
+    responses = [resp]
+    nxt, pages = next_link(parsed), 1
+    while ctx.first_pass and nxt and len(entries) < ctx.limit and pages < MAX_FEED_PAGES:
+        more = await ctx.fetcher.get(nxt, accept=FEED_ACCEPT, conditional=False)
+        if not more.ok:
+            break
+        page = parse_feed(more.content, more.url, more.headers.get("content-type"))
+        new = [e for e in feed_entries(page, more, ctx) if e.guid not in {x.guid for x in entries}]
+        if not new:
+            break
+        entries.extend(new)
+        nxt, pages = next_link(page), pages + 1
+    entries.sort(key=lambda e: e.published.timestamp() if e.published else 0, reverse=True)
+    return entries[: ctx.limit], responses
+
+
+def _newer(entry: Entry, stored_updated: datetime | None) -> bool:
+    if entry.updated is None or stored_updated is None or entry.updated.tzinfo is None:
+        return entry.updated is not None and stored_updated is None
+    return entry.updated > stored_updated
+
+
+async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
+    url = feed_url(ctx)
+    entries, responses = await read_feed(ctx, url)
+    if responses and responses[0].not_modified:
+        ctx.not_modified = True
+        return
+    window = Window(complete=True)
+    total = len(entries)
+    for entry in entries:
+        ctx.tick(total)
+        window.add(entry.canonical_url, entry.guid, published=entry.published)
+        old = ctx.known(entry.guid, entry.canonical_url)
+        excerpt = is_excerpt(entry)
+        if old is not None:
+            window.add(old.canonical_url)
+            if excerpt and not _newer(entry, old.updated):
+                continue  # known and the feed shows no change: no page fetch
+        if not excerpt:
+            yield from_fragment(ctx, entry)
+            continue
+        page, page_responses = await article_or_note(ctx, entry.url, entry)
+        if page is None:
+            continue
+        if not page.title:
+            page.title = entry.title
+        page.guid = entry.guid or page.guid
+        window.add(page.canonical_url)
+        yield page
+        for r in page_responses:
+            ctx.fetcher.remember(r)
+    ctx.window = window
+    for r in responses:
+        ctx.remember_later(r)

@@ -1,6 +1,8 @@
 """The one HTTP client every route shares: timeouts, size cap, redirects, conditional GET.
 
-Politeness (robots.txt, per-host limits, Retry-After) lives here too, so no route can forget it.
+Politeness lives here too, so no route can forget it: robots.txt (RFC 9309, via protego, cached
+per host, incl. Crawl-delay), a global and a per-host concurrency limit, a minimum delay between
+requests to one host, and 429/503 Retry-After honoured for the whole host.
 """
 
 from __future__ import annotations
@@ -8,13 +10,20 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
+from protego import Protego
 
 log = logging.getLogger("syndicate.fetch")
+
+RETRYABLE = (429, 500, 502, 503, 504)
+ANSWERS = (404, 410)  # statuses a route wants to see (an article is gone), not errors
 
 
 class ValidatorStore(Protocol):
@@ -37,6 +46,13 @@ class FetchError(Exception):
         self.retry_after = retry_after
 
 
+class RobotsDisallowed(FetchError):
+    """robots.txt forbids this URL for our user agent; never fetched, never retried."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, "disallowed by robots.txt")
+
+
 @dataclass(slots=True)
 class FetchResponse:
     url: str  # after redirects
@@ -51,7 +67,15 @@ class FetchResponse:
 
     @property
     def gone(self) -> bool:
-        return self.status in (404, 410)
+        return self.status in ANSWERS
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     @property
     def charset(self) -> str | None:
@@ -64,6 +88,7 @@ class FetchResponse:
 
     @property
     def text(self) -> str:
+        """The body as text: charset from BOM / valid UTF-8 / HTTP / <meta> / detection, mojibake repaired."""
         from syndicate.normalize.encoding import decode_html
 
         return decode_html(self.content, self.charset)
@@ -72,12 +97,22 @@ class FetchResponse:
 @dataclass(slots=True)
 class FetchOptions:
     user_agent: str
-    timeout: float = 20.0
+    timeout: float = 20.0  # read timeout between bytes
     connect_timeout: float = 10.0
+    total_timeout: float = (
+        60.0  # one request start to last byte, so a dripping host cannot stall a pass
+    )
     max_body_bytes: int = 10_000_000
     max_redirects: int = 5
-    retries: int = 2  # quick retries inside one pass for 429/503 with a short Retry-After
+    retries: int = 2  # quick retries inside one pass for 429/5xx with a short Retry-After
     max_retry_wait: float = 10.0
+    concurrency: int = 8  # requests in flight over all hosts
+    per_host_concurrency: int = 2
+    per_host_delay: float = (
+        1.0  # seconds between request starts on one host (Crawl-delay wins if longer)
+    )
+    respect_robots: bool = True
+    robots_ttl: float = 24 * 3600.0  # RFC 9309 §2.4: a cached robots.txt may be used for 24 hours
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -88,11 +123,82 @@ def parse_retry_after(value: str | None) -> float | None:
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def host_key(url: str) -> str:
+    """scheme://host[:port]: the unit robots.txt and the per-host limits apply to."""
+    p = urlsplit(url)
+    return f"{p.scheme.lower()}://{(p.netloc or '').lower()}"
+
+
+@dataclass
+class RobotsEntry:
+    """A host's robots.txt as text (kept so it can be persisted between processes)."""
+
+    text: str
+    fetched_at: float  # time.time()
+    status: str = "ok"  # ok | missing (4xx: allow all) | unreachable (5xx / network: allow nothing)
+    parser: Protego | None = None
+
+    def rules(self) -> Protego:
+        if self.parser is None:
+            self.parser = Protego.parse(self.text)
+        return self.parser
+
+    def allows(self, url: str, agent: str) -> bool:
+        if self.status == "missing":
+            return True
+        if self.status == "unreachable":
+            return False
+        return bool(self.rules().can_fetch(url, agent))
+
+    def crawl_delay(self, agent: str) -> float | None:
+        if self.status != "ok":
+            return None
+        delay = self.rules().crawl_delay(agent)
+        return float(delay) if delay else None
+
+    def sitemaps(self) -> list[str]:
+        return list(self.rules().sitemaps) if self.status == "ok" else []
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "fetched_at": self.fetched_at, "status": self.status}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RobotsEntry | None:
+        try:
+            return cls(str(data["text"]), float(data["fetched_at"]), str(data.get("status", "ok")))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass
+class _Host:
+    slots: asyncio.Semaphore
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_start: float = 0.0  # monotonic time the next request may start
+    blocked_until: float = 0.0  # from a 429/503 Retry-After
+    robots: RobotsEntry | None = None
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class FetchStats:
+    """What a fetcher did, for tests, the CLI and logs."""
+
+    requests: int = 0
+    conditional: int = 0
+    not_modified: int = 0
+    bytes: int = 0
+    robots_fetches: int = 0
+    disallowed: int = 0
+    retries: int = 0
+    log: list[tuple[str, int, bool]] = field(default_factory=list)  # (url, status, conditional)
 
 
 class Fetcher:
@@ -102,9 +208,12 @@ class Fetcher:
         validators: ValidatorStore | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        on_response: Callable[[str, int, bool], None] | None = None,
     ) -> None:
         self.options = options
         self.validators = validators
+        self.stats = FetchStats()
+        self.on_response = on_response
         self.client = httpx.AsyncClient(
             headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate, br"},
             timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
@@ -112,6 +221,10 @@ class Fetcher:
             max_redirects=options.max_redirects,
             transport=transport,
         )
+        self._global = asyncio.Semaphore(options.concurrency)
+        self._hosts: dict[str, _Host] = {}
+        # The token robots.txt groups are matched against: the product name of our User-Agent.
+        self.robots_agent = options.user_agent.split("/")[0].split()[0] or "*"
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -122,70 +235,177 @@ class Fetcher:
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def _host(self, url: str) -> _Host:
+        key = host_key(url)
+        host = self._hosts.get(key)
+        if host is None:
+            host = self._hosts[key] = _Host(asyncio.Semaphore(self.options.per_host_concurrency))
+        return host
+
+    # ---------------------------------------------------------------- robots.txt
+
+    def robots_entry(self, url: str) -> RobotsEntry | None:
+        return self._host(url).robots
+
+    def seed_robots(self, url: str, data: dict | None) -> None:
+        """Reuse a robots.txt saved by an earlier process (still within its TTL)."""
+        entry = RobotsEntry.from_dict(data) if data else None
+        host = self._host(url)
+        if entry and entry.status != "unreachable" and host.robots is None and self._fresh(entry):
+            host.robots = entry
+
+    def _fresh(self, entry: RobotsEntry) -> bool:
+        ttl = self.options.robots_ttl if entry.status != "unreachable" else 60.0
+        return time.time() - entry.fetched_at < ttl
+
+    async def robots(self, url: str) -> RobotsEntry:
+        host = self._host(url)
+        async with host.robots_lock:
+            if host.robots is None or not self._fresh(host.robots):
+                host.robots = await self._fetch_robots(url)
+            return host.robots
+
+    async def _fetch_robots(self, url: str) -> RobotsEntry:
+        robots_url = host_key(url) + "/robots.txt"
+        self.stats.robots_fetches += 1
+        now = time.time()
+        try:
+            resp = await self._request(robots_url, headers={}, conditional=False)
+        except FetchError as exc:
+            # RFC 9309 §2.3.1.4: unreachable (5xx, network) means complete disallow, for now.
+            log.warning("robots.txt of %s unreachable (%s): not crawling it now", url, exc.reason)
+            return RobotsEntry("", now, "unreachable")
+        if 400 <= resp.status < 500:
+            return RobotsEntry("", now, "missing")  # §2.3.1.3: unavailable means allow all
+        if resp.status >= 500:
+            return RobotsEntry("", now, "unreachable")
+        text = resp.content[:500_000].decode("utf-8", "replace")  # §2.5: parse at least 500 KiB
+        return RobotsEntry(text, now, "ok")
+
+    async def allowed(self, url: str) -> bool:
+        if not self.options.respect_robots:
+            return True
+        return (await self.robots(url)).allows(url, self.robots_agent)
+
+    # ---------------------------------------------------------------- requests
+
     async def get(
-        self, url: str, *, conditional: bool = True, accept: str | None = None
+        self,
+        url: str,
+        *,
+        conditional: bool = True,
+        accept: str | None = None,
+        robots: bool = True,
     ) -> FetchResponse:
-        """GET a URL. 2xx, 304, 404 and 410 are answers; anything else raises FetchError."""
+        """GET a URL politely. 2xx, 304, 404 and 410 are answers; anything else raises FetchError.
+
+        Raises RobotsDisallowed (a FetchError) for a URL robots.txt forbids.
+        """
+        if robots and not await self.allowed(url):
+            self.stats.disallowed += 1
+            raise RobotsDisallowed(url)
         attempt = 0
         while True:
             try:
                 return await self._get_once(url, conditional=conditional, accept=accept)
             except FetchError as exc:
-                wait = exc.retry_after
-                if exc.status in (429, 500, 502, 503, 504) and attempt < self.options.retries:
-                    wait = min(
-                        wait if wait is not None else 2.0**attempt, self.options.max_retry_wait
-                    )
-                    attempt += 1
-                    log.info("retrying %s in %.1fs after %s", url, wait, exc.reason)
-                    await asyncio.sleep(wait)
-                    continue
+                if exc.status in RETRYABLE and attempt < self.options.retries:
+                    wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+                    if wait <= self.options.max_retry_wait:
+                        attempt += 1
+                        self.stats.retries += 1
+                        log.info("retrying %s in %.1fs after %s", url, wait, exc.reason)
+                        await asyncio.sleep(wait)
+                        continue
                 raise
 
     async def _get_once(self, url: str, *, conditional: bool, accept: str | None) -> FetchResponse:
         headers: dict[str, str] = {}
         if accept:
             headers["Accept"] = accept
+        sent_validators = False
         if conditional and self.validators is not None:
             etag, last_modified = self.validators.http_validators(url)
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
+            sent_validators = bool(etag or last_modified)
+        resp = await self._request(url, headers=headers, conditional=sent_validators)
+        if resp.status in RETRYABLE or (resp.status >= 400 and resp.status not in ANSWERS):
+            raise FetchError(
+                url,
+                f"HTTP {resp.status}",
+                status=resp.status,
+                retry_after=parse_retry_after(resp.headers.get("retry-after")),
+            )
+        return resp
+
+    async def _wait_turn(self, host: _Host, url: str) -> None:
+        """Space request starts on one host by max(per_host_delay, Crawl-delay); honour Retry-After."""
+        delay = self.options.per_host_delay
+        if self.options.respect_robots and host.robots is not None:
+            delay = max(delay, host.robots.crawl_delay(self.robots_agent) or 0.0)
+        async with host.lock:
+            now = time.monotonic()
+            start = max(now, host.next_start, host.blocked_until)
+            host.next_start = start + delay
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    async def _request(
+        self, url: str, *, headers: dict[str, str], conditional: bool
+    ) -> FetchResponse:
+        host = self._host(url)
+        async with host.slots, self._global:
+            await self._wait_turn(host, url)
+            try:
+                async with asyncio.timeout(self.options.total_timeout):
+                    result = await self._stream(url, headers)
+            except TimeoutError:
+                raise FetchError(
+                    url, f"timed out after {self.options.total_timeout:.0f}s in total"
+                ) from None
+        if result.status in (429, 503):
+            wait = parse_retry_after(result.headers.get("retry-after"))
+            if wait:
+                # The whole host asked for a pause, not just this URL.
+                host.blocked_until = max(host.blocked_until, time.monotonic() + min(wait, 3600))
+        self.stats.requests += 1
+        self.stats.conditional += int(conditional)
+        self.stats.not_modified += int(result.status == 304)
+        self.stats.bytes += len(result.content)
+        self.stats.log.append((url, result.status, conditional))
+        if self.on_response:
+            self.on_response(url, result.status, conditional)
+        return result
+
+    async def _stream(self, url: str, headers: dict[str, str]) -> FetchResponse:
+        cap = self.options.max_body_bytes
         try:
             async with self.client.stream("GET", url, headers=headers) as resp:
-                if resp.status_code in (429, 500, 502, 503, 504) or (
-                    resp.status_code >= 400 and resp.status_code not in (404, 410)
-                ):
-                    raise FetchError(
-                        url,
-                        f"HTTP {resp.status_code}",
-                        status=resp.status_code,
-                        retry_after=parse_retry_after(resp.headers.get("retry-after")),
-                    )
                 body = bytearray()
-                declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.options.max_body_bytes:
-                    raise FetchError(
-                        url,
-                        f"body of {declared} bytes is over the {self.options.max_body_bytes}-byte cap",
-                    )
-                async for chunk in resp.aiter_bytes():
-                    body.extend(chunk)
-                    if len(body) > self.options.max_body_bytes:
+                if resp.status_code < 300 or resp.status_code in ANSWERS:
+                    declared = resp.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > cap:
                         raise FetchError(
-                            url, f"body over the {self.options.max_body_bytes}-byte cap"
+                            url, f"body of {declared} bytes is over the {cap}-byte cap"
                         )
-                result = FetchResponse(
+                    async for chunk in resp.aiter_bytes():
+                        body.extend(chunk)
+                        if len(body) > cap:
+                            raise FetchError(url, f"body over the {cap}-byte cap")
+                return FetchResponse(
                     str(resp.url), resp.status_code, url, resp.headers, bytes(body)
                 )
         except httpx.TooManyRedirects:
             raise FetchError(url, f"more than {self.options.max_redirects} redirects") from None
         except httpx.TimeoutException as exc:
             raise FetchError(url, f"timed out ({type(exc).__name__})") from None
+        except httpx.DecodingError as exc:
+            raise FetchError(url, f"bad content encoding: {exc}") from None
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
-        return result
 
     def remember(self, resp: FetchResponse) -> None:
         """Store a response's validators once the caller has safely processed its body.

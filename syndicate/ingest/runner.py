@@ -10,19 +10,39 @@ from datetime import UTC, datetime, timedelta
 
 from syndicate import metrics
 from syndicate.config import Settings, SourceSettings
-from syndicate.ingest import feed, folder
+from syndicate.ingest import auto, feed, folder, html, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
-from syndicate.models import Change, Entry, PassResult
+from syndicate.models import Change, Entry, PassResult, SourceState
+from syndicate.normalize.dedupe import fingerprint, same_story
 from syndicate.store import Store
 
 log = logging.getLogger("syndicate.ingest")
 
 Route = Callable[[IngestContext], AsyncIterator[Entry]]
-ROUTES: dict[str, Route] = {"feed": feed.collect, "folder": folder.collect}
+
+
+async def _pushed(ctx: IngestContext) -> AsyncIterator[Entry]:
+    """kind = "api": the newsroom POSTs its articles to /api/posts; there is nothing to poll."""
+    ctx.not_modified = True
+    return
+    yield  # pragma: no cover - makes this an async generator
+
+
+ROUTES: dict[str, Route] = {
+    "feed": feed.collect,
+    "wordpress": wordpress.collect,
+    "sitemap": sitemap.collect,
+    "html": html.collect,
+    "folder": folder.collect,
+    "auto": auto.collect,
+    "api": _pushed,
+}
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
+MAX_REMOVAL_CHECKS = 10  # article pages re-requested per pass to confirm a deletion
+STORY_DAYS = 3
 
 
 def backoff_delay(failures: int) -> timedelta:
@@ -33,9 +53,7 @@ def backoff_delay(failures: int) -> timedelta:
 
 
 def route_for(source: SourceSettings, state_route: str | None) -> str:
-    if source.kind == "auto":
-        # Until discovery picks something cheaper, a site's feed is the safe default.
-        return state_route if state_route in ROUTES else "feed"
+    """The route a pass runs: `auto` picks (and remembers) its own."""
     return source.kind
 
 
@@ -45,13 +63,22 @@ def fetch_options(settings: Settings) -> FetchOptions:
         user_agent=settings.user_agent(),
         timeout=f.timeout.total_seconds(),
         connect_timeout=f.connect_timeout.total_seconds(),
+        total_timeout=max(f.timeout.total_seconds() * 3, 30.0),
         max_body_bytes=f.max_body_bytes,
         max_redirects=f.max_redirects,
+        concurrency=f.concurrency,
+        per_host_concurrency=f.per_host_concurrency,
+        per_host_delay=f.per_host_delay.total_seconds(),
+        respect_robots=f.respect_robots,
     )
 
 
 def make_fetcher(settings: Settings, store: Store) -> Fetcher:
     return Fetcher(fetch_options(settings), store)
+
+
+def _is_http(source: SourceSettings) -> bool:
+    return source.kind not in ("folder", "api")
 
 
 async def run_source(
@@ -62,6 +89,7 @@ async def run_source(
     *,
     backfill: int | None = None,
     on_entry: Callable[[Entry, Change], None] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> PassResult:
     """Run one pass. Never raises for source problems: they become a failed PassResult."""
     started = time.monotonic()
@@ -72,12 +100,20 @@ async def run_source(
         settings.backfill(source) if first_pass else max(settings.backfill(source), 100)
     )
     route = route_for(source, state.route)
-    ctx = IngestContext(settings, source, store, fetcher, state, first_pass, limit)
+    ctx = IngestContext(
+        settings, source, store, fetcher, state, first_pass or bool(backfill), limit
+    )
+    ctx.entry_url = source.feed_url if source.kind != "auto" else state.route_url
+    if progress is not None:
+        ctx.progress = lambda done, total: progress(source.id, done, total)
+    if _is_http(source):
+        fetcher.seed_robots(source.url, state.cursor.get("robots"))
     result = PassResult(source_id=source.id, route=route)
+    retry_after: float | None = None
     try:
         async for entry in ROUTES[route](ctx):
             # Stored one by one, so a failure later in the pass keeps what came before.
-            _, change = store.upsert_entry(source.id, entry, backfill=first_pass)
+            change = _store(store, source.id, entry, first_pass)
             if change is Change.NEW:
                 result.new += 1
             elif change is Change.UPDATED:
@@ -86,9 +122,12 @@ async def run_source(
                 result.unchanged += 1
             if on_entry:
                 on_entry(entry, change)
+        if _is_http(source):
+            result.removed = await _check_removals(ctx)
     except asyncio.CancelledError:
         raise
     except FetchError as exc:
+        retry_after = exc.retry_after
         result.failed, result.error = (
             True,
             exc.reason if exc.url in exc.reason else f"{exc.reason} ({exc.url})",
@@ -96,19 +135,100 @@ async def run_source(
     except Exception as exc:  # a source's bad data must never stop the others
         log.exception("source %s: unexpected error", source.id)
         result.failed, result.error = True, f"{type(exc).__name__}: {exc}"
+    if not result.failed:
+        _save_validators(ctx)
+    if source.kind == "auto":
+        result.route = state.route or route
     result.seconds = time.monotonic() - started
-    _record(store, state, result, now, route, ctx)
+    if _is_http(source):
+        robots = fetcher.robots_entry(source.url)
+        if robots is not None and robots.status != "unreachable":
+            state.cursor["robots"] = robots.to_dict()
+    _record(store, state, result, now, route, ctx, retry_after)
     return result
 
 
+def _store(store: Store, source_id: str, entry: Entry, backfill: bool) -> Change:
+    fp = fingerprint(entry.content_text) if entry.content_text else None
+    article, change = store.upsert_entry(source_id, entry, backfill=backfill, fingerprint=fp)
+    if change is Change.NEW and fp and article.published is not None:
+        _fold_story(store, article.id, source_id, entry, fp, article.published)
+    return change
+
+
+def _fold_story(
+    store: Store, article_id: str, source_id: str, entry: Entry, fp: int, published: datetime
+) -> None:
+    """A reprint of another source's story (same press release) joins that story."""
+    for other in store.story_candidates(source_id, published, days=STORY_DAYS):
+        if same_story(entry.content_text, other.content_text, fp, other.fingerprint):
+            story = other.story_id or other.id
+            store.set_story([other.id, article_id], story)
+            log.info("article %s is the same story as %s (%s)", article_id, other.id, story)
+            return
+
+
+def _save_validators(ctx: IngestContext) -> None:
+    """Listing validators only once every item of the pass was stored (see IngestContext.pending)."""
+    if ctx.failed_items:
+        ctx.notes.insert(0, f"{ctx.failed_items} item(s) failed and will be retried next pass")
+        return
+    for resp in ctx.pending:
+        ctx.fetcher.remember(resp)
+
+
+async def _check_removals(ctx: IngestContext) -> int:
+    """Re-request articles a complete listing no longer names (and those already missing once).
+
+    Two 404/410 answers in a row mark an article removed (store.record_missing writes the event).
+    """
+    keys = ctx.store.article_keys(ctx.source.id)
+    window = ctx.window
+    suspects = [k for k in keys if k[5] > 0]
+    if window is not None and window.complete and window.oldest is not None:
+        for k in keys:
+            _id, _url, canonical, guid, published, checks = k
+            if checks or published is None or published < window.oldest:
+                continue
+            if canonical in window.keys or (guid and guid in window.keys):
+                continue
+            suspects.append(k)
+    removed = 0
+    for article_id, url, *_ in suspects[:MAX_REMOVAL_CHECKS]:
+        try:
+            resp = await ctx.fetcher.get(url, conditional=False)
+        except FetchError:
+            continue  # unreachable proves nothing
+        if resp.gone:
+            if ctx.store.record_missing(article_id):
+                removed += 1
+                log.info(
+                    "source %s: article %s removed (HTTP %d twice)", ctx.source.id, url, resp.status
+                )
+        else:
+            ctx.store.clear_missing(article_id)
+    return removed
+
+
 def _record(
-    store: Store, state, result: PassResult, now: datetime, route: str, ctx: IngestContext
-) -> None:  # type: ignore[no-untyped-def]
+    store: Store,
+    state: SourceState,
+    result: PassResult,
+    now: datetime,
+    route: str,
+    ctx: IngestContext,
+    retry_after: float | None = None,
+) -> None:
     state.last_fetch_at = now
-    state.route = state.route or route
+    if ctx.source.kind != "auto":
+        state.route, state.route_reason = route, "configured"
+        state.route_url = ctx.entry_url or ctx.source.url
     if result.failed:
         state.consecutive_failures += 1
-        state.backoff_until = now + backoff_delay(state.consecutive_failures)
+        delay = backoff_delay(state.consecutive_failures)
+        if retry_after:
+            delay = max(delay, timedelta(seconds=min(retry_after, BACKOFF_CAP.total_seconds())))
+        state.backoff_until = now + delay
         state.last_error = result.error
         state.last_result = f"failed: {result.error}"
         log.warning(
@@ -122,11 +242,11 @@ def _record(
         state.consecutive_failures = 0
         state.backoff_until = None
         state.last_success_at = now
-        state.last_result = result.summary() if not ctx.not_modified else "unchanged (304)"
-        if ctx.notes:
-            state.last_error = "; ".join(ctx.notes)[:2000]
+        if ctx.not_modified and not (result.new or result.updated or result.removed):
+            state.last_result = "unchanged (304)"
         else:
-            state.last_error = None
+            state.last_result = result.summary()
+        state.last_error = "; ".join(ctx.notes)[:2000] if ctx.notes else None
         log.info("source %s: %s in %.2fs", result.source_id, state.last_result, result.seconds)
     store.save_source_state(state)
     metrics.record_pass(result, state.last_result)
@@ -138,6 +258,8 @@ async def run_sources(
     source_ids: list[str] | None = None,
     *,
     backfill: int | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    fetcher: Fetcher | None = None,
 ) -> list[PassResult]:
     """One pass over several sources at once; a slow or broken one never holds up the rest."""
     sources = [
@@ -145,9 +267,18 @@ async def run_sources(
         for s in settings.sources
         if (source_ids is None and s.enabled) or (source_ids and s.id in source_ids)
     ]
-    async with make_fetcher(settings, store) as fetcher:
-        return list(
-            await asyncio.gather(
-                *(run_source(settings, s, store, fetcher, backfill=backfill) for s in sources)
+    if fetcher is not None:
+        return await _gather(settings, store, sources, fetcher, backfill, progress)
+    async with make_fetcher(settings, store) as own:
+        return await _gather(settings, store, sources, own, backfill, progress)
+
+
+async def _gather(settings, store, sources, fetcher, backfill, progress) -> list[PassResult]:  # type: ignore[no-untyped-def]
+    return list(
+        await asyncio.gather(
+            *(
+                run_source(settings, s, store, fetcher, backfill=backfill, progress=progress)
+                for s in sources
             )
         )
+    )

@@ -1,0 +1,334 @@
+"""HTML listing pages: article links from a list (and its next pages), then each article page.
+
+With no configuration, article links are told from other links by the shape of their path
+(/berita/baca/1048/some-long-slug, /2026/01/05/slug/, /berita/3311/slug.html): a long
+hyphenated slug or a long numeric id, and no archive word (tag, kategori, author, page ...).
+Selectors, all optional, override that: `links` (CSS for the article <a>), `next` (CSS for the
+next-page <a>, or a URL pattern with {n}), `listing` (more listing URLs, space-separated), and
+title/date/author/body/image for the article pages (passed to the extractor).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+
+from syndicate.ingest.context import IngestContext, Window
+from syndicate.ingest.fetcher import FetchError, FetchResponse, RobotsDisallowed, host_key
+from syndicate.ingest.pages import HTML_ACCEPT, article_or_note, looks_like_article
+from syndicate.models import Entry
+from syndicate.normalize.urls import canonicalize_url
+
+log = logging.getLogger("syndicate.ingest.html")
+
+# Path words of archive, taxonomy, account and utility pages: never an article.
+NOT_ARTICLE_WORDS = {
+    "tag", "tags", "category", "categories", "kategori", "topik", "topic", "label", "author",
+    "authors", "penulis", "search", "cari", "pencarian", "page", "feed", "rss", "wp-admin",
+    "wp-content", "wp-includes", "wp-json", "login", "register", "daftar", "masuk", "cdn-cgi",
+    "comments", "komentar", "amp", "print", "cetak", "share", "assets", "images", "img", "css",
+    "js", "static", "media", "uploads", "foto_berita", "video", "galeri", "gallery", "halaman",
+    "p", "indeks", "index", "arsip", "archive", "archives", "redaksi", "kontak", "contact",
+}  # fmt: skip
+ASSET_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|mp[34]|xml|json|txt)$", re.I)
+PAGE_KEYS = ("page", "halaman", "hal", "paged", "pg", "pagenum", "start")
+NEXT_TEXT = re.compile(
+    r"^\s*(next|next\s+page|older(\s+posts)?|selanjutnya|berikutnya|halaman\s+berikutnya|"
+    r"lebih\s+lama|berita\s+lainnya|lainnya|»|›|>|>>|→)\s*[»›>→]*\s*$",
+    re.I,
+)
+_SLUG_WORD = re.compile(r"[a-z0-9]+", re.I)
+LISTING_HINT = re.compile(
+    r"\b(berita|news|indeks|index|arsip|archive|terkini|terbaru|latest|semua|all|kabar|warta|artikel)\b",
+    re.I,
+)
+
+
+def parse(html: str) -> etree._Element | None:
+    try:
+        return lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def segment_class(seg: str) -> str:
+    """One path segment as a shape token: 9 (a number), S (a slug), or the literal word."""
+    stem, dot, ext = (
+        seg.rpartition(".") if re.search(r"\.(html?|php|aspx?)$", seg, re.I) else (seg, "", "")
+    )
+    stem = stem.lower()
+    if stem.isdigit():
+        return "9" + (dot + ext.lower())
+    words = _SLUG_WORD.findall(stem)
+    if (len(words) >= 4 and len(stem) >= 20) or (len(words) >= 3 and len(stem) >= 25):
+        return "S" + (dot + ext.lower())
+    return stem + (dot + ext.lower())
+
+
+def shape(url: str) -> str:
+    parts = urlsplit(url)
+    segs = [s for s in parts.path.split("/") if s]
+    toks = [segment_class(s) for s in segs]
+    keys = sorted(k for k, _ in parse_qsl(parts.query))
+    return "/" + "/".join(toks) + (("?" + "&".join(keys)) if keys else "")
+
+
+def is_article_url(url: str, base_host: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or host_key(url) != base_host:
+        return False
+    if ASSET_EXT.search(parts.path):
+        return False
+    segs = [s for s in parts.path.split("/") if s]
+    if not segs:
+        return False
+    toks = [segment_class(s) for s in segs]
+    words = {t.split(".")[0] for t in toks if t[:1] not in ("9", "S")}
+    if words & NOT_ARTICLE_WORDS and "S" not in {t[:1] for t in toks}:
+        return False
+    if {w.lower() for w in segs} & {
+        "tag",
+        "category",
+        "kategori",
+        "author",
+        "label",
+        "search",
+        "feed",
+        "page",
+    }:
+        return False
+    has_slug = any(t.startswith("S") for t in toks)
+    long_id = any(
+        t.startswith("9") and len(s.split(".")[0]) >= 3 for t, s in zip(toks, segs, strict=True)
+    )
+    query = dict(parse_qsl(parts.query))
+    if query.keys() & set(PAGE_KEYS) and not has_slug:
+        return False
+    if any(
+        k in query and query[k].isdigit() and len(query[k]) >= 3
+        for k in ("id", "p", "artikel", "berita")
+    ):
+        return True
+    return has_slug or (long_id and len(segs) >= 2)
+
+
+def page_url(url: str, n: int) -> str:
+    """`url` with its page parameter set to n (for `next` patterns and listing guesses)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    key = next((k for k in query if k.lower() in PAGE_KEYS), "page")
+    query[key] = str(n)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def _page_of(url: str) -> int:
+    parts = urlsplit(url)
+    for k, v in parse_qsl(parts.query):
+        if k.lower() in PAGE_KEYS and v.isdigit():
+            return int(v)
+    m = re.search(r"/page/(\d+)/?$", parts.path)
+    return int(m.group(1)) if m else 1
+
+
+def _same_listing(a: str, b: str) -> bool:
+    """b is another page of listing a (same path apart from /page/N, same query apart from page)."""
+    pa, pb = urlsplit(a), urlsplit(b)
+    strip = re.compile(r"/page/\d+/?$")
+    path_a, path_b = strip.sub("/", pa.path).rstrip("/"), strip.sub("/", pb.path).rstrip("/")
+    path_a = path_a if path_a not in ("", "/index.php", "/index.html") else ""
+    path_b = path_b if path_b not in ("", "/index.php", "/index.html") else ""
+    qa = {k: v for k, v in parse_qsl(pa.query) if k.lower() not in PAGE_KEYS}
+    qb = {k: v for k, v in parse_qsl(pb.query) if k.lower() not in PAGE_KEYS}
+    return host_key(a) == host_key(b) and path_a == path_b and qa == qb
+
+
+def next_listing_page(doc: etree._Element, url: str, selector: str | None = None) -> str | None:
+    here = _page_of(url)
+    if selector:
+        if "{n}" in selector:
+            return urljoin(url, selector.replace("{n}", str(here + 1)))
+        try:
+            for a in doc.cssselect(selector):
+                href = a.get("href")
+                if href:
+                    return urljoin(url, href)
+        except Exception:  # a bad selector is reported by the config check; fall back
+            pass
+        return None
+    for el in doc.iter("link", "a"):
+        if "next" in (el.get("rel") or "").lower().split() and el.get("href"):
+            nxt = urljoin(url, el.get("href"))
+            if _same_listing(url, nxt) and _page_of(nxt) > here:
+                return nxt
+    numbered = None
+    for a in doc.iter("a"):
+        href = a.get("href")
+        if not href or href.startswith(("#", "javascript:")):
+            continue
+        nxt = urljoin(url, href)
+        if not _same_listing(url, nxt) or _page_of(nxt) != here + 1:
+            continue
+        text = a.text_content().strip()
+        if NEXT_TEXT.match(text) or "next" in (a.get("class") or "").lower():
+            return nxt
+        numbered = numbered or nxt
+    return numbered
+
+
+def article_links(doc: etree._Element, url: str, selector: str | None = None) -> list[str]:
+    """Article URLs on a listing page, in page order (newest first on news sites)."""
+    base = host_key(url)
+    out: list[str] = []
+    seen: set[str] = set()
+    if selector:
+        try:
+            anchors = doc.cssselect(selector)
+        except Exception:
+            anchors = []
+        for a in anchors:
+            a = a if a.tag == "a" else next(a.iter("a"), None)
+            if a is not None and a.get("href"):
+                link = urljoin(url, a.get("href")).split("#")[0]
+                if canonicalize_url(link) not in seen:
+                    seen.add(canonicalize_url(link))
+                    out.append(link)
+        return out
+    counts: dict[str, int] = {}
+    links: list[tuple[str, str]] = []
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        link = urljoin(url, href).split("#")[0]
+        if not is_article_url(link, base):
+            continue
+        key = canonicalize_url(link)
+        if key in seen or canonicalize_url(url) == key:
+            continue
+        seen.add(key)
+        s = shape(link)
+        counts[s] = counts.get(s, 0) + 1
+        links.append((link, s))
+    if not links:
+        return []
+    # Keep shapes that recur (a list of stories), unless the page has just one article link.
+    best = max(counts.values())
+    keep = {s for s, n in counts.items() if n >= 2 or best == 1}
+    return [link for link, s in links if s in keep]
+
+
+@dataclass
+class Listing:
+    links: list[str] = field(default_factory=list)
+    responses: list[FetchResponse] = field(default_factory=list)
+    unchanged: bool = False
+    pages: int = 0
+
+
+def listing_urls(ctx: IngestContext) -> list[str]:
+    urls = [ctx.entry_url or ctx.source.url]
+    urls += (ctx.source.selectors.get("listing") or "").split()
+    out: list[str] = []
+    for u in urls:
+        u = urljoin(ctx.source.url, u)
+        if u not in out:
+            out.append(u)
+    return out
+
+
+async def read_listing(
+    ctx: IngestContext, start: str, want: int, *, conditional: bool = True
+) -> Listing:
+    """Links from a listing and its next pages, until `want` links or max_pages pages."""
+    result = Listing()
+    url: str | None = start
+    seen_pages: set[str] = set()
+    while url and result.pages < ctx.source.max_pages and len(result.links) < want:
+        if canonicalize_url(url) in seen_pages:
+            break
+        seen_pages.add(canonicalize_url(url))
+        first = result.pages == 0
+        try:
+            resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=conditional and first)
+        except RobotsDisallowed:
+            ctx.notes.append(f"listing {url}: disallowed by robots.txt")
+            break
+        except FetchError:
+            if first:
+                raise
+            break  # later pages are a bonus; what page 1 gave is kept
+        result.pages += 1
+        if resp.not_modified:
+            result.unchanged = True
+            result.responses.append(resp)
+            break
+        if not resp.ok:
+            if first:
+                raise FetchError(url, f"listing answered HTTP {resp.status}", status=resp.status)
+            break
+        result.responses.append(resp)
+        doc = parse(resp.text)
+        if doc is None:
+            break
+        fresh = [
+            link
+            for link in article_links(doc, resp.url, ctx.source.selectors.get("links"))
+            if link not in result.links
+        ]
+        if not fresh and not first:
+            break
+        result.links.extend(fresh)
+        url = next_listing_page(doc, resp.url, ctx.source.selectors.get("next"))
+    return result
+
+
+async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
+    want = ctx.limit if ctx.first_pass else max(ctx.limit, 20)
+    listings = [await read_listing(ctx, u, want) for u in listing_urls(ctx)]
+    if all(lst.unchanged for lst in listings):
+        ctx.not_modified = True
+        return
+    links: list[str] = []
+    for lst in listings:
+        links.extend(link for link in lst.links if link not in links)
+    skip = set(ctx.cursor.get("not_articles", []))
+    links = [link for link in links if canonicalize_url(link) not in skip]
+    if ctx.first_pass:
+        links = links[: ctx.limit]
+    window = Window(complete=not any(lst.unchanged for lst in listings))
+    not_articles: list[str] = []
+    total = len(links)
+    for link in links:
+        ctx.tick(total)
+        key = canonicalize_url(link)
+        window.add(key)
+        old = ctx.known(None, key)
+        if old is not None:
+            window.add(old.canonical_url, old.guid, published=old.published)
+            continue
+        entry, responses = await article_or_note(ctx, link)
+        if entry is None:
+            continue
+        if not looks_like_article(entry):
+            not_articles.append(key)
+            continue
+        # The listing's URL identifies the article next time, even when the page names
+        # another canonical URL (a redirect, a slash) and gives no id of its own.
+        entry.guid = entry.guid or key
+        window.add(entry.canonical_url, published=entry.published)
+        yield entry
+        for r in responses:
+            ctx.fetcher.remember(r)
+    if not_articles:
+        ctx.cursor["not_articles"] = (list(skip) + not_articles)[-500:]
+    ctx.window = window
+    for lst in listings:
+        for r in lst.responses:
+            if not r.not_modified:
+                ctx.remember_later(r)

@@ -1,0 +1,175 @@
+"""Read one article page (all of its pages, or its AMP copy when the page gives too little).
+
+Every route that ends at an article URL (an excerpt feed, a sitemap, an HTML listing) comes here;
+extraction itself is normalize.extract's job.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import logging
+from datetime import UTC, datetime
+
+from syndicate import metrics
+from syndicate.ingest.context import IngestContext
+from syndicate.ingest.fetcher import FetchError, FetchResponse, RobotsDisallowed
+from syndicate.models import Entry
+from syndicate.normalize.extract import amp_url, extract_article, merge_pages, next_page_url
+from syndicate.normalize.urls import canonicalize_url
+
+log = logging.getLogger("syndicate.ingest.pages")
+
+HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+MIN_BODY_CHARS = 200  # less than this from a page: try its AMP copy
+
+
+class PageGone(Exception):
+    """The article page answered 404/410."""
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"{url}: HTTP {status}")
+        self.url, self.status = url, status
+
+
+def extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None) -> Entry:
+    return extract_article(
+        html,
+        url,
+        timezone=ctx.timezone,
+        language=ctx.language,
+        selectors=ctx.source.selectors,
+        hints=hints,
+        now=datetime.now(UTC),
+    )
+
+
+def looks_like_article(entry: Entry) -> bool:
+    """A page worth storing: a title, a date and some text (static pages and indexes have no date)."""
+    return bool(entry.title and entry.published and len(entry.content_text) >= 80)
+
+
+async def read_article(
+    ctx: IngestContext,
+    url: str,
+    hints: Entry | None = None,
+    *,
+    conditional: bool = False,
+) -> tuple[Entry | None, list[FetchResponse]]:
+    """Fetch and extract an article page and the pages that follow it.
+
+    Returns (None, [resp]) for a 304, raises PageGone for 404/410. The responses are handed back
+    so the caller can save their validators once the article is stored.
+    """
+    resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=conditional)
+    if resp.not_modified:
+        return None, [resp]
+    if resp.gone:
+        raise PageGone(url, resp.status)
+    html = resp.text
+    entry = extract(ctx, html, resp.url, hints)
+    responses = [resp]
+    pages = [entry]
+    seen = {canonicalize_url(resp.url)}
+    nxt = next_page_url(html, resp.url)
+    while nxt and len(pages) < ctx.source.max_pages and canonicalize_url(nxt) not in seen:
+        seen.add(canonicalize_url(nxt))
+        try:
+            more = await ctx.fetcher.get(nxt, accept=HTML_ACCEPT, conditional=False)
+        except RobotsDisallowed:
+            break
+        if not more.ok:
+            break
+        page_html = more.text
+        pages.append(extract(ctx, page_html, more.url, hints))
+        responses.append(more)
+        nxt = next_page_url(page_html, more.url)
+    if len(pages) > 1:
+        entry = merge_pages(pages)
+    if len(entry.content_text) < MIN_BODY_CHARS:
+        entry = await _amp_fallback(ctx, html, resp.url, hints, entry)
+    # The page's own canonical wins, but a multi-page article is keyed on its first page.
+    if not entry.canonical_url:
+        entry.canonical_url = canonicalize_url(resp.url)
+    if hints is not None:
+        entry.guid = entry.guid or hints.guid
+    return entry, responses
+
+
+async def _amp_fallback(
+    ctx: IngestContext, html: str, url: str, hints: Entry | None, entry: Entry
+) -> Entry:
+    amp = amp_url(html, url)
+    if not amp or canonicalize_url(amp) == canonicalize_url(url):
+        return entry
+    try:
+        resp = await ctx.fetcher.get(amp, accept=HTML_ACCEPT, conditional=False)
+    except FetchError as exc:
+        log.info("AMP copy %s unusable: %s", amp, exc.reason)
+        return entry
+    if not resp.ok:
+        return entry
+    amp_entry = extract(ctx, resp.text, url, hints or entry)
+    if len(amp_entry.content_text) <= len(entry.content_text):
+        return entry
+    # Keep the main page's identity; take the AMP body (and anything the main page lacked).
+    amp_entry.url = entry.url or url
+    amp_entry.canonical_url = entry.canonical_url or amp_entry.canonical_url
+    amp_entry.title = entry.title or amp_entry.title
+    amp_entry.published = entry.published or amp_entry.published
+    amp_entry.authors = entry.authors or amp_entry.authors
+    amp_entry.image = entry.image or amp_entry.image
+    amp_entry.rules = {**amp_entry.rules, "body": "amp"}
+    return amp_entry
+
+
+def html_document(fragment: str, title: str = "") -> str:
+    """Wrap an API's rendered post body so the page extractor can clean it like a page."""
+    return (
+        f"<!DOCTYPE html><html><head><title>{_html.escape(title)}</title></head>"
+        f"<body><article><h1>{_html.escape(title)}</h1>"
+        f'<div class="entry-content">{fragment}</div></article></body></html>'
+    )
+
+
+def from_fragment(ctx: IngestContext, entry: Entry) -> Entry:
+    """Clean an article body a feed or API gave in full, the same way a page body is cleaned
+    (dateline, byline, "Baca Juga" out); the feed's own identity and times are kept."""
+    if not entry.content_html:
+        return entry
+    out = extract(ctx, html_document(entry.content_html, entry.title), entry.url, entry)
+    if not out.content_text:
+        return entry
+    out.url, out.canonical_url, out.guid = entry.url, entry.canonical_url, entry.guid
+    out.title = entry.title or out.title
+    out.published = entry.published or out.published
+    out.updated = entry.updated or out.updated
+    out.image = out.image or entry.image
+    out.tags = entry.tags or out.tags
+    out.language = entry.language or out.language
+    out.rules = {
+        **entry.rules,
+        **{k: v for k, v in out.rules.items() if k in ("body", "dateline", "authors")},
+    }
+    return out
+
+
+async def article_or_note(
+    ctx: IngestContext, url: str, hints: Entry | None = None, *, conditional: bool = False
+) -> tuple[Entry | None, list[FetchResponse]]:
+    """read_article for routes that keep going past one bad page: failures become notes."""
+    try:
+        return await read_article(ctx, url, hints, conditional=conditional)
+    except RobotsDisallowed:
+        ctx.notes.append(f"{url}: disallowed by robots.txt, skipped")
+        return None, []
+    except PageGone as exc:
+        ctx.notes.append(f"{url}: HTTP {exc.status}, skipped")
+        return None, []
+    except FetchError as exc:
+        ctx.item_failed(url, exc.reason)
+        return None, []
+    except Exception as exc:  # one unparsable page never ends the pass
+        log.exception("source %s: cannot read %s", ctx.source.id, url)
+        metrics.record_extraction_failure(ctx.source.id)
+        ctx.item_failed(url, f"{type(exc).__name__}: {exc}")
+        return None, []
