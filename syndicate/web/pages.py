@@ -228,7 +228,7 @@ def parse_instance(text: str) -> tuple[str, str] | None:
             text = text.rsplit("@", 1)[1]
         text = text.split("/", 1)[0]
     host = text.lower().strip().rstrip(".")
-    if not _INSTANCE.match(host) or ("." not in host and not host.startswith("localhost")):
+    if not _INSTANCE.match(host) or ("." not in host and host.split(":")[0] != "localhost"):
         return None
     return scheme, host
 
