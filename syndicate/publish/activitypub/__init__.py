@@ -1,0 +1,1 @@
+"""ActivityPub: every source a followable Fediverse account (see FEDERATION.md)."""

@@ -1,0 +1,327 @@
+"""Delivery: article events become activities and rows in the delivery queue; async workers
+send them, signed, with exponential backoff for up to three days.
+
+One process runs: an event poller (reads article_events after a stored cursor, so articles
+ingested by a separate `syndicate fetch` are sent within a second or two), a claimer (leases
+due rows from the database), `workers` senders and a flusher that writes results back in
+batches. Several processes can share one PostgreSQL database: rows are leased, never sent twice
+unless a worker died mid-request (the receiver sees the same activity id and drops the repeat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from syndicate.models import Change
+from syndicate.publish.activitypub import vocab
+from syndicate.publish.activitypub.federation import Federation, HostState, federation_for
+from syndicate.publish.activitypub.outbox import activity_for_event
+from syndicate.publish.activitypub.remote import FetchError
+from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
+from syndicate.store.federation import DEAD, DONE, GONE, PENDING, DeliveryJob, DeliveryOutcome
+
+log = logging.getLogger("syndicate.delivery")
+
+CURSOR = "delivery"
+MAX_AGE = timedelta(days=3)  # give up on a delivery after this long
+POLL_EVERY = 1.0  # seconds between looks at article_events
+FLUSH_EVERY = 0.2
+HEARTBEAT = "delivery"
+CAVAGE, RFC9421 = "cavage", "rfc9421"
+
+
+# ---- policy (pure) --------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """1 min, 2, 4, … capped at 12 h, with ±10 % jitter so retries do not arrive in waves."""
+    base = min(60 * 2 ** max(attempts - 1, 0), 12 * 3600)
+    jitter = (rng or random).uniform(0.9, 1.1)
+    return timedelta(seconds=base * jitter)
+
+
+def server_backoff(failures: int) -> timedelta | None:
+    """After 5 failures in a row a server is marked unavailable: probed every 5 min, doubling
+    to at most 6 h, until it answers (or talks to our inbox)."""
+    if failures < 5:
+        return None
+    return timedelta(seconds=min(300 * 2 ** (failures - 5), 6 * 3600))
+
+
+def outcome_for(
+    job: DeliveryJob,
+    status: int | None,
+    error: str | None,
+    now: datetime,
+    signature: str | None = None,
+) -> DeliveryOutcome:
+    """What one attempt means for the row and for the server's health."""
+    attempts = job.attempts + 1
+    o = DeliveryOutcome(
+        id=job.id,
+        lease_token=job.lease_token,
+        host=job.host,
+        inbox=job.inbox,
+        status=PENDING,
+        attempts=attempts,
+        last_status=status,
+        last_error=error,
+        signature=signature,
+    )
+    if status is not None and 200 <= status < 300:
+        o.status, o.server_ok, o.last_error = DONE, True, None
+        return o
+    if status in (404, 410):
+        o.status, o.server_ok = GONE, True  # the inbox (account) is gone; the server is fine
+        return o
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        o.status, o.server_ok = DEAD, True  # the server refuses this activity; retrying won't help
+        return o
+    o.server_ok = False if status != 429 else None
+    if now - job.created_at >= MAX_AGE:
+        o.status = DEAD
+        return o
+    o.next_attempt_at = now + retry_delay(attempts)
+    if now - job.created_at + (o.next_attempt_at - now) > MAX_AGE:
+        o.next_attempt_at = job.created_at + MAX_AGE  # one last try at the three-day mark
+    return o
+
+
+def body_of(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# ---- event poller (sync; runs in a thread) ----------------------------------------------------
+
+
+def process_events(fed: Federation, limit: int = 200) -> tuple[int, int]:
+    """Turn new article events into activities + delivery rows. Returns (events, deliveries)."""
+    store, settings = fed.store, fed.settings
+    cursor = store.ap_cursor(CURSOR) or 0
+    events = store.events_after(cursor, limit)
+    queued = 0
+    now = datetime.now(UTC)
+    for ev in events:
+        article = store.get_article(ev.article_id)
+        act, refresh = activity_for_event(settings, ev, article, now)
+        if act is not None:
+            if ev.kind in (Change.UPDATED, Change.REMOVED):
+                # Followers only hear about changes to posts they were sent.
+                sent = any(d for _id, _t, d in store.activities_for_article(ev.article_id))
+                act.delivered = act.delivered and sent
+            if now - ev.at > MAX_AGE:
+                act.delivered = False  # a long outage: list it, do not push stale news
+        queued += store.add_event_activity(
+            act, ev.id, cursor=CURSOR, refresh_create=refresh, now=now
+        )
+    return len(events), queued
+
+
+# ---- sending ------------------------------------------------------------------------------
+
+
+class Sender:
+    """Signs and POSTs one delivery; double-knocks between cavage and RFC 9421 on a 401/403."""
+
+    def __init__(self, fed: Federation) -> None:
+        self.fed = fed
+
+    async def attempt(self, job: DeliveryJob, body: bytes) -> DeliveryOutcome:
+        now = datetime.now(UTC)
+        private, _ = await self.fed.key(job.source_id)
+        key_id = self.fed.urls.key_id(job.source_id)
+        first = job.signature or CAVAGE
+        try:
+            await self.fed.guard.check(job.inbox)
+            status = await self._post(job.inbox, body, private, key_id, first)
+            used = first
+            if status in (401, 403):
+                other = RFC9421 if first == CAVAGE else CAVAGE
+                retry = await self._post(job.inbox, body, private, key_id, other)
+                if 200 <= retry < 300 or first == RFC9421:
+                    status, used = retry, other
+        except FetchError as exc:  # address refused / unresolvable
+            return outcome_for(job, None, str(exc), now)
+        except httpx.HTTPError as exc:
+            return outcome_for(job, None, f"{type(exc).__name__}: {exc}".strip(": "), now)
+        error = None if 200 <= status < 300 else f"HTTP {status}"
+        return outcome_for(job, status, error, datetime.now(UTC), used if status < 300 else None)
+
+    async def _post(self, url: str, body: bytes, private: str, key_id: str, scheme: str) -> int:
+        sign = sign_rfc9421 if scheme == RFC9421 else sign_cavage
+        headers = sign(private, key_id, "POST", url, body)
+        headers["Content-Type"] = vocab.AS_MEDIA
+        headers["Accept"] = vocab.AS_MEDIA
+        resp = await self.fed.client.post(url, content=body, headers=headers)
+        await resp.aclose()
+        return resp.status_code
+
+
+class DeliveryService:
+    def __init__(self, state: HostState, fed: Federation | None = None) -> None:
+        self.state = state
+        self.fed = fed or federation_for(state)
+        self.sender = Sender(self.fed)
+        self.tasks: list[asyncio.Task[None]] = []
+        self.queue: asyncio.Queue[tuple[DeliveryJob, float]] = asyncio.Queue()
+        self.results: list[DeliveryOutcome] = []
+        self.in_flight: dict[int, DeliveryJob] = {}
+        self.stopping = False
+        self._bodies: dict[str, bytes] = {}
+        self._room = asyncio.Event()
+        self._flush_now = asyncio.Event()
+
+    @property
+    def workers(self) -> int:
+        return self.fed.settings.federation.workers
+
+    @property
+    def lease(self) -> timedelta:
+        return self.fed.settings.federation.delivery_lease
+
+    def start(self) -> None:
+        self.tasks = [
+            asyncio.create_task(self._loop(self._poll_events, POLL_EVERY), name="ap-events"),
+            asyncio.create_task(self._claimer(), name="ap-claimer"),
+            asyncio.create_task(self._flusher(), name="ap-flusher"),
+            *(
+                asyncio.create_task(self._worker(), name=f"ap-worker-{i}")
+                for i in range(self.workers)
+            ),
+        ]
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish what is in flight (up to `grace` s), give back unstarted rows, flush results."""
+        self.stopping = True
+        self.fed.wake()
+        self._room.set()
+        queued = []
+        while not self.queue.empty():
+            queued.append(self.queue.get_nowait()[0])
+        deadline = time.monotonic() + grace
+        while self.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        for t in self.tasks:
+            t.cancel()
+        for t in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.fed.store.release_deliveries, queued)
+        await self._flush()
+        await self.fed.aclose()
+
+    async def _loop(self, step: Callable[[], Awaitable[bool]], every: float) -> None:
+        while not self.stopping:
+            try:
+                busy = await step()
+            except Exception:
+                log.exception("delivery: %s failed; retrying", step.__name__)
+                busy = False
+            if not busy:
+                await asyncio.sleep(every)
+
+    async def _poll_events(self) -> bool:
+        if not self.fed.settings.federation.enabled:
+            return False
+        events, queued = await asyncio.to_thread(process_events, self.fed)
+        if queued:
+            log.info("delivery: %d event(s) queued %d delivery(ies)", events, queued)
+            self.fed.wake()
+        return events >= 200
+
+    async def _claimer(self) -> None:
+        beat = getattr(self.state, "beat", None)
+        capacity = self.workers * 2
+        while not self.stopping:
+            if beat:
+                beat(HEARTBEAT, 60.0)
+            room = capacity - self.queue.qsize()
+            jobs: list[DeliveryJob] = []
+            if room > 0:
+                try:
+                    jobs = await asyncio.to_thread(
+                        self.fed.store.claim_deliveries, room, self.lease
+                    )
+                except Exception:
+                    log.exception("delivery: claiming failed; retrying")
+            now = time.monotonic()
+            for job in jobs:
+                self.queue.put_nowait((job, now))
+            if jobs and len(jobs) == room:
+                self._room.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), 1.0)
+                continue
+            self.fed.wake_event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.fed.wake_event.wait(), 1.0)
+
+    async def _worker(self) -> None:
+        while not self.stopping:
+            job, claimed = await self.queue.get()
+            if self.queue.qsize() <= self.workers:
+                self._room.set()
+            lease = self.lease.total_seconds()
+            if time.monotonic() - claimed > lease - min(5.0, lease / 4):
+                continue  # its lease is (nearly) over; another worker may own it now
+            body = self._bodies.get(job.activity_id)
+            if body is None:
+                if len(self._bodies) > 256:
+                    self._bodies.clear()
+                body = self._bodies[job.activity_id] = body_of(job.payload)
+            self.in_flight[job.id] = job
+            try:
+                outcome = await self.sender.attempt(job, body)
+            except Exception as exc:  # a bug must not kill the worker or lose the row
+                log.exception("delivery %d to %s crashed", job.id, job.inbox)
+                outcome = outcome_for(job, None, f"internal error: {exc}", datetime.now(UTC))
+            finally:
+                self.in_flight.pop(job.id, None)
+            if outcome.status != DONE:
+                log.info(
+                    "delivery %s -> %s: %s (%s)",
+                    job.activity_id,
+                    job.inbox,
+                    outcome.status,
+                    outcome.last_error,
+                )
+            self.results.append(outcome)
+            if len(self.results) >= 64:
+                self._flush_now.set()
+
+    async def _flusher(self) -> None:
+        while True:
+            self._flush_now.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flush_now.wait(), FLUSH_EVERY)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self.results:
+            return
+        batch, self.results = self.results, []
+        try:
+            await asyncio.to_thread(
+                self.fed.store.finish_deliveries, batch, server_backoff=server_backoff
+            )
+        except Exception:
+            log.exception("delivery: writing %d result(s) failed; they will be retried", len(batch))
+
+
+async def start(state: HostState) -> Callable[[], Awaitable[None]]:
+    """BACKGROUND_SERVICES entry: run delivery in this process; returns the async stop."""
+    service = DeliveryService(state)
+    state.extras["delivery"] = service
+    service.start()
+    return service.stop

@@ -1,0 +1,338 @@
+"""The federation hub one process shares: our keys, an HTTP client, the remote key cache, and
+the inbox (authenticate a request, then act on the activity)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from syndicate.config import Settings
+from syndicate.models import ArticleStatus, new_id
+from syndicate.publish.activitypub import vocab
+from syndicate.publish.activitypub.remote import (
+    KEY_TTL,
+    REFETCH_AFTER,
+    AddressGuard,
+    FetchError,
+    fetch_document,
+    parse_networks,
+    resolve_key,
+)
+from syndicate.publish.activitypub.signatures import (
+    CLOCK_SKEW,
+    SignatureError,
+    check_request,
+    generate_key,
+)
+from syndicate.store import Store
+from syndicate.store.federation import NewActivity, RemoteActor
+
+log = logging.getLogger("syndicate.federation")
+
+MAX_INBOX_BYTES = (
+    256_000  # Mastodon's own activities are a few KB; 256 KB leaves room for long posts
+)
+REACTIONS = {"Like": "like", "EmojiReact": "emoji", "Announce": "announce"}
+
+
+class HostState(Protocol):
+    """What the federation needs from the running app (web.state.AppState fits)."""
+
+    settings: Settings
+    store: Store
+    extras: dict[str, Any]
+
+
+@dataclass(slots=True)
+class InboxResult:
+    status: int
+    message: str
+
+
+class Unauthorized(Exception):
+    pass
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    return None
+
+
+class Federation:
+    def __init__(self, state: HostState) -> None:
+        self.state = state
+        self._keys: dict[str, tuple[str, str]] = {}
+        self._key_lock = asyncio.Lock()
+        self._client: httpx.AsyncClient | None = None
+        self._guard: AddressGuard | None = None
+        self._guard_cidrs: tuple[str, ...] = ()
+        self.wake_event = asyncio.Event()
+
+    # ---- shared resources -------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    @property
+    def urls(self) -> vocab.Urls:
+        return vocab.Urls(self.settings.server.base_url)
+
+    @property
+    def guard(self) -> AddressGuard:
+        cidrs = tuple(self.settings.federation.allow_private_networks)
+        if self._guard is None or cidrs != self._guard_cidrs:  # follows a config reload
+            self._guard = AddressGuard(parse_networks(list(cidrs)))
+            self._guard_cidrs = cidrs
+        return self._guard
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(30.0, connect=10.0),
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=128),
+                follow_redirects=False,
+                headers={"User-Agent": self.settings.user_agent()},
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def wake(self) -> None:
+        """Tell this process's delivery workers that new rows are queued."""
+        self.wake_event.set()
+
+    def sources(self) -> dict[str, Any]:
+        return {s.id: s for s in self.settings.sources if s.enabled}
+
+    # ---- our keys ---------------------------------------------------------------------------
+
+    async def key(self, owner: str) -> tuple[str, str]:
+        """(private PEM, public PEM) of a local actor; generated once and stored."""
+        hit = self._keys.get(owner)
+        if hit:
+            return hit
+        async with self._key_lock:
+            hit = self._keys.get(owner) or await asyncio.to_thread(self.store.ap_key, owner)
+            if hit is None:
+                private, public = await asyncio.to_thread(generate_key)
+                hit = await asyncio.to_thread(self.store.save_ap_key, owner, private, public)
+            self._keys[owner] = hit
+            return hit
+
+    # ---- remote documents -------------------------------------------------------------------
+
+    async def fetch(self, url: str) -> dict[str, Any]:
+        """A remote ActivityPub document, fetched with a GET signed by our instance actor."""
+        private, _ = await self.key(vocab.INSTANCE)
+        return await fetch_document(
+            self.client, self.guard, url, key=(private, self.urls.key_id(vocab.INSTANCE))
+        )
+
+    async def remote_actor(self, key_id: str, *, refresh: bool = False) -> RemoteActor:
+        now = datetime.now(UTC)
+        cached = await asyncio.to_thread(self.store.remote_actor_by_key, key_id)
+        if cached and not refresh and now - cached.fetched_at < KEY_TTL:
+            return cached
+        if cached and refresh and now - cached.fetched_at < REFETCH_AFTER:
+            return cached
+        actor = await resolve_key(key_id, self.fetch, now)
+        await asyncio.to_thread(self.store.save_remote_actor, actor)
+        return actor
+
+    # ---- inbox ------------------------------------------------------------------------------
+
+    async def authenticate(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> RemoteActor:
+        """The remote actor who signed this request, or Unauthorized (with the reason)."""
+        scheme = urlsplit(self.settings.server.base_url).scheme or "https"
+        try:
+            pending = check_request(method, path, query, headers, body, scheme=scheme)
+        except SignatureError as exc:
+            raise Unauthorized(str(exc)) from None
+        try:
+            actor = await self.remote_actor(pending.key_id)
+            if not pending.verify(actor.public_pem):
+                actor = await self.remote_actor(pending.key_id, refresh=True)  # a rotated key
+                if not pending.verify(actor.public_pem):
+                    raise Unauthorized(f"signature does not verify with {pending.key_id}")
+        except (SignatureError, FetchError) as exc:
+            raise Unauthorized(f"cannot check the key: {exc}") from None
+        seen = await asyncio.to_thread(
+            self.store.signature_seen,
+            pending.replay_key,
+            datetime.now(UTC),
+            2 * CLOCK_SKEW + timedelta(minutes=5),
+        )
+        if seen:
+            raise Unauthorized("replayed request")
+        return actor
+
+    async def receive(
+        self,
+        source_id: str | None,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+    ) -> InboxResult:
+        """Handle one POST to an inbox (a source's, or the shared one with source_id None)."""
+        if source_id is not None and source_id not in self.sources():
+            return InboxResult(404, "no such actor")
+        try:
+            activity = json.loads(body)
+        except ValueError:
+            activity = None
+        try:
+            actor = await self.authenticate(method, path, query, headers, body)
+        except Unauthorized as exc:
+            gone = await self._deleted_actor(activity, headers, body, str(exc))
+            if gone is not None:
+                return gone
+            log.info("inbox %s: refused: %s", path, exc)
+            return InboxResult(401, str(exc))
+        if not isinstance(activity, dict):
+            return InboxResult(400, "body is not a JSON object")
+        if _id(activity.get("actor")) != actor.actor_id:
+            return InboxResult(401, "the activity's actor is not the signer")
+        await asyncio.to_thread(self.store.server_is_back, urlsplit(actor.actor_id).netloc)
+        return await self.handle(activity, actor)
+
+    async def _deleted_actor(
+        self, activity: Any, headers: dict[str, str], body: bytes, reason: str
+    ) -> InboxResult | None:
+        """A Delete of an actor whose key is gone: Mastodon sends these after the account is
+        removed. We check with the actor's own server (404/410) before forgetting it."""
+        if not isinstance(activity, dict) or activity.get("type") != "Delete":
+            return None
+        actor_id = _id(activity.get("actor"))
+        if not actor_id or _id(activity.get("object")) != actor_id:
+            return None
+        try:
+            await self.fetch(actor_id)
+        except FetchError as exc:
+            if exc.gone:
+                n = await asyncio.to_thread(self.store.remove_remote_actor, actor_id)
+                log.info("actor %s is gone; removed as follower of %d source(s)", actor_id, n)
+                return InboxResult(202, "actor removed")
+            return None
+        return None
+
+    async def handle(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
+        kind = activity.get("type")
+        if kind == "Follow":
+            return await self._follow(activity, actor)
+        if kind == "Undo":
+            return await self._undo(activity, actor)
+        if kind == "Delete":
+            if _id(activity.get("object")) == actor.actor_id:
+                await asyncio.to_thread(self.store.remove_remote_actor, actor.actor_id)
+                return InboxResult(202, "actor removed")
+            return InboxResult(202, "ignored")
+        if kind in REACTIONS:
+            return await self._react(activity, actor, REACTIONS[kind])
+        return InboxResult(202, "ignored")
+
+    async def _follow(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
+        target = _id(activity.get("object")) or ""
+        source_id = self.urls.source_of_actor(target)
+        if source_id is None or source_id not in self.sources():
+            return InboxResult(202, "ignored: not one of our actors")
+        if not actor.inbox:
+            return InboxResult(400, "the follower has no inbox")
+        follow_id = _id(activity)
+        new = await asyncio.to_thread(
+            self.store.add_follower,
+            source_id,
+            actor.actor_id,
+            actor.inbox,
+            actor.shared_inbox,
+            follow_id,
+        )
+        # Answer every Follow, repeats too: the other side may still show "pending".
+        aid = new_id()
+        payload = vocab.accept(self.urls, aid, source_id, activity)
+        act = NewActivity(
+            id=aid, source_id=source_id, type="Accept", payload=payload, published=datetime.now(UTC)
+        )
+        await asyncio.to_thread(self.store.add_activity, act, [actor.inbox])
+        self.wake()
+        log.info("%s %s %s", actor.actor_id, "followed" if new else "re-followed", source_id)
+        return InboxResult(202, "accepted")
+
+    async def _undo(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
+        inner = activity.get("object")
+        inner_id = _id(inner)
+        inner_type = inner.get("type") if isinstance(inner, dict) else None
+        if inner_type in (None, "Follow"):
+            target = _id(inner.get("object")) if isinstance(inner, dict) else None
+            for source_id in self._undo_targets(target, actor, inner_id):
+                if await asyncio.to_thread(self.store.remove_follower, source_id, actor.actor_id):
+                    log.info("%s unfollowed %s", actor.actor_id, source_id)
+                    return InboxResult(202, "unfollowed")
+        if (
+            inner_id
+            and inner_type in (None, *REACTIONS)
+            and await asyncio.to_thread(self.store.remove_reaction, inner_id, actor.actor_id)
+        ):
+            return InboxResult(202, "reaction removed")
+        return InboxResult(202, "ignored")
+
+    def _undo_targets(
+        self, target: str | None, actor: RemoteActor, follow_id: str | None
+    ) -> list[str]:
+        if target:
+            sid = self.urls.source_of_actor(target)
+            return [sid] if sid else []
+        # Undo by Follow id only: find the follow it names.
+        out = []
+        for sid in self.sources():
+            f = self.store.follower(sid, actor.actor_id)
+            if f and (follow_id is None or f.follow_id == follow_id):
+                out.append(sid)
+        return out
+
+    async def _react(self, activity: dict[str, Any], actor: RemoteActor, kind: str) -> InboxResult:
+        obj = _id(activity.get("object")) or ""
+        found = self.urls.article_of_object(obj)
+        activity_id = _id(activity)
+        if found is None or not activity_id:
+            return InboxResult(202, "ignored: not one of our posts")
+        article = await asyncio.to_thread(self.store.get_article, found[1])
+        if article is None or article.status != ArticleStatus.ACTIVE:
+            return InboxResult(202, "ignored: no such post")
+        content = activity.get("content") if isinstance(activity.get("content"), str) else None
+        if kind == "like" and content:
+            kind = "emoji"  # Misskey sends emoji reactions as a Like with content (FEP-c0e0)
+        await asyncio.to_thread(
+            self.store.add_reaction, activity_id, article.id, kind, actor.actor_id, content
+        )
+        return InboxResult(202, "counted")
+
+
+def federation_for(state: HostState) -> Federation:
+    """The process's Federation, created on first use and kept in state.extras."""
+    fed = state.extras.get("federation")
+    if fed is None:
+        fed = state.extras["federation"] = Federation(state)
+    return fed

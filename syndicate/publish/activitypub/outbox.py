@@ -1,0 +1,92 @@
+"""From article change events to activities: Create for new articles, Update for corrections,
+Delete for removals. Backfilled articles are listed in the outbox but never sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from syndicate.config import Settings
+from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, new_id
+from syndicate.publish.activitypub import vocab
+from syndicate.publish.feeds import article_link
+from syndicate.store.federation import NewActivity
+
+
+def render_object(
+    settings: Settings, article: Article, *, force_updated: datetime | None = None
+) -> dict:
+    """The Note/Article JSON of an article, as its source is configured."""
+    urls = vocab.Urls(settings.server.base_url)
+    try:
+        src = settings.source(article.source_id)
+        object_type, language = src.object_type, article.language or settings.language(src)
+        full = settings.content(src) == "full"
+    except KeyError:
+        object_type, language, full = "Note", article.language or settings.defaults.language, True
+    return vocab.post_object(
+        urls,
+        article,
+        original=article_link(article, settings.server.base_url),
+        language=language,
+        object_type=object_type,
+        full_content=full,
+        force_updated=force_updated,
+    )
+
+
+def activity_for_event(
+    settings: Settings, event: ArticleEvent, article: Article | None, now: datetime | None = None
+) -> tuple[NewActivity | None, dict[str, Any] | None]:
+    """(activity to store and send, refreshed object for the article's Create) for one event.
+
+    None when there is nothing to say: an unknown source, a missing article, or an update that
+    arrives for an article that is gone again."""
+    now = now or datetime.now(UTC)
+    if article is None or not any(s.id == event.source_id and s.enabled for s in settings.sources):
+        return None, None
+    urls = vocab.Urls(settings.server.base_url)
+    aid = new_id()
+    common = {
+        "id": aid,
+        "source_id": article.source_id,
+        "article_id": article.id,
+        "event_id": event.id,
+    }
+    if event.kind == Change.NEW:
+        if article.status == ArticleStatus.REMOVED:
+            return None, None
+        obj = render_object(settings, article)
+        payload = vocab.create(urls, aid, obj)
+        published = article.published or article.first_seen or now
+        # Backfill: listed in the outbox, never pushed as a (backdated) new post.
+        return NewActivity(
+            type="Create",
+            payload=payload,
+            published=published,
+            delivered=not event.backfill,
+            **common,
+        ), None
+    if event.kind == Change.UPDATED:
+        if article.status == ArticleStatus.REMOVED:
+            return None, None
+        # Mastodon applies an Update only with an `updated` newer than what it has.
+        stamp = (
+            article.updated
+            if article.updated and article.published and article.updated > article.published
+            else event.at
+        )
+        obj = render_object(settings, article, force_updated=stamp)
+        payload = vocab.update(urls, aid, obj)
+        return NewActivity(
+            type="Update",
+            payload=payload,
+            published=event.at,
+            delivered=not event.backfill,
+            **common,
+        ), obj
+    if event.kind == Change.REMOVED:
+        tomb = vocab.tombstone(urls, article.source_id, article.id, article.removed_at or event.at)
+        payload = vocab.delete(urls, aid, article.source_id, tomb)
+        return NewActivity(type="Delete", payload=payload, published=event.at, **common), None
+    return None, None
