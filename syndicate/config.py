@@ -133,6 +133,8 @@ class FederationSettings(_Strict):
     enabled: bool = True
     allow_private_networks: list[str] = []
     workers: int = Field(4, ge=1, le=64)
+    # How long a delivery worker owns a claimed row; a worker that dies gives its rows back after this.
+    delivery_lease: Duration = timedelta(minutes=2)
 
     @field_validator("allow_private_networks")
     @classmethod

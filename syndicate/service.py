@@ -13,6 +13,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from syndicate.config import ConfigError, Settings, load_settings
+from syndicate.publish.activitypub.delivery import start as start_federation_delivery
 from syndicate.scheduler import IngestScheduler
 from syndicate.store import Store
 from syndicate.web.app import create_app
@@ -35,6 +36,7 @@ async def _start_websub(state: AppState) -> Callable[[], Awaitable[None]]:
 
 
 BACKGROUND_SERVICES.append(_start_websub)
+BACKGROUND_SERVICES.append(start_federation_delivery)
 
 
 def data_dir(settings: Settings) -> Path:

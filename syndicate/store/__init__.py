@@ -9,12 +9,13 @@ from sqlalchemy import Engine
 
 from syndicate.store.articles import ArticleQueries
 from syndicate.store.database import StorageError, check_connection, make_engine, migrate, redact
+from syndicate.store.federation import FederationQueries
 from syndicate.store.sources import SourceQueries
 
 __all__ = ["Store", "StorageError", "open_store"]
 
 
-class Store(ArticleQueries, SourceQueries):
+class Store(ArticleQueries, SourceQueries, FederationQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url

@@ -120,3 +120,122 @@ http_cache = Table(
     Column("last_modified", Text),
     Column("checked_at", UTCDateTime, nullable=False),
 )
+
+# --- Federation (ActivityPub): keys, followers, remote actors, activities, deliveries. ---
+
+ap_keys = Table(
+    "ap_keys",
+    metadata,
+    Column("owner", String(64), primary_key=True),  # a source id, or "~instance" for /actor
+    Column("private_pem", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+ap_followers = Table(
+    "ap_followers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(64), nullable=False),
+    Column("actor_id", Text, nullable=False),
+    Column("inbox", Text, nullable=False),
+    Column("shared_inbox", Text),
+    Column("follow_id", Text),  # the Follow activity's id, for Undo
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source_id", "actor_id", name="uq_ap_followers_source_actor"),
+)
+Index("ix_ap_followers_actor", ap_followers.c.actor_id)
+
+ap_remote_actors = Table(
+    "ap_remote_actors",
+    metadata,
+    Column("actor_id", Text, primary_key=True),
+    Column("key_id", Text, nullable=False),
+    Column("public_pem", Text, nullable=False),
+    Column("inbox", Text),
+    Column("shared_inbox", Text),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)
+Index("ix_ap_remote_actors_key", ap_remote_actors.c.key_id)
+
+ap_activities = Table(
+    "ap_activities",
+    metadata,
+    Column("id", String(32), primary_key=True),  # the path segment of /activities/{id}
+    Column("source_id", String(64), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("article_id", String(16)),
+    # The article_events row it answers; unique, so no event is answered twice.
+    Column("event_id", Integer),
+    Column("published", UTCDateTime, nullable=False),
+    Column("delivered", Boolean, nullable=False),  # False: listed in the outbox only (backfill)
+    Column("payload", JSON, nullable=False),
+    UniqueConstraint("event_id", name="uq_ap_activities_event"),
+)
+Index(
+    "ix_ap_activities_outbox",
+    ap_activities.c.source_id,
+    ap_activities.c.type,
+    ap_activities.c.published,
+)
+Index("ix_ap_activities_article", ap_activities.c.article_id)
+
+ap_deliveries = Table(
+    "ap_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("activity_id", String(32), nullable=False),
+    Column("source_id", String(64), nullable=False),  # whose key signs it
+    Column("inbox", Text, nullable=False),
+    Column("host", Text, nullable=False),
+    Column("status", String(8), nullable=False),  # pending / done / gone / dead
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("lease_token", String(32)),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    UniqueConstraint("activity_id", "inbox", name="uq_ap_deliveries_activity_inbox"),
+)
+Index("ix_ap_deliveries_due", ap_deliveries.c.status, ap_deliveries.c.next_attempt_at)
+Index("ix_ap_deliveries_inbox", ap_deliveries.c.inbox)
+
+ap_servers = Table(
+    "ap_servers",
+    metadata,
+    Column("host", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),  # consecutive failed deliveries
+    Column("last_success_at", UTCDateTime),
+    Column("last_failure_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("retry_after", UTCDateTime),  # set while the server is marked unavailable
+    Column("signature", String(8)),  # what it accepted: cavage / rfc9421 (None: not known yet)
+)
+
+ap_reactions = Table(
+    "ap_reactions",
+    metadata,
+    Column("activity_id", Text, primary_key=True),
+    Column("article_id", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),  # like / announce / emoji
+    Column("actor_id", Text, nullable=False),
+    Column("content", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_ap_reactions_article", ap_reactions.c.article_id)
+
+ap_seen_signatures = Table(
+    "ap_seen_signatures",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # sha256 of a Signature value: replay guard
+    Column("seen_at", UTCDateTime, nullable=False),
+)
+
+ap_cursor = Table(
+    "ap_cursor",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_event_id", Integer, nullable=False),
+)
