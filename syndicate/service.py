@@ -95,6 +95,17 @@ def remove_pid_file(path: Path) -> None:
             path.unlink()
 
 
+INGEST_GRACE = 3.0  # seconds running passes may finish in after SIGTERM (systemd waits 90)
+
+
+class _DropCancelled(logging.Filter):
+    """At shutdown a cancelled ingest pass is expected, not an error worth a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
 class Service:
     def __init__(self, settings: Settings, store: Store, config_path: Path | None = None) -> None:
         self.settings = settings
@@ -102,6 +113,7 @@ class Service:
         self.config_path = config_path
         self.scheduler: IngestScheduler | None = None
         self._stops: list[Callable[[], Awaitable[None]]] = []
+        self._server: uvicorn.Server | None = None
         self.app: Starlette = create_app(settings, store, lifespan=self._lifespan)
         self.state: AppState = self.app.state.syndicate
 
@@ -118,15 +130,45 @@ class Service:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGHUP, self.reload)
+            # Ours, not uvicorn's: a clean SIGTERM stop then exits 0 instead of re-raising.
+            loop.add_signal_handler(signal.SIGTERM, self._terminate)
         try:
             yield
         finally:
             log.info("shutting down: stopping the scheduler and workers")
+            if self.scheduler.scheduler.running:
+                self.scheduler.scheduler.pause()  # no new passes from here on
             for stop in reversed(self._stops):
                 with contextlib.suppress(Exception):
                     await stop()
-            await self.scheduler.shutdown()
+            await self._finish_passes()
             remove_pid_file(pid_file)
+
+    def _terminate(self) -> None:
+        log.info("SIGTERM: finishing in-flight work, then exiting")
+        if self._server is not None:
+            self._server.should_exit = True
+
+    async def _finish_passes(self) -> None:
+        """Give running ingest passes a few seconds; the rest are cancelled, which loses nothing:
+        each article is stored as it comes and HTTP validators are saved only after processing,
+        so the next start fetches again what an interrupted pass did not finish."""
+        assert self.scheduler is not None
+        deadline = asyncio.get_running_loop().time() + INGEST_GRACE
+        while self.scheduler.running and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        if self.scheduler.running:
+            log.info(
+                "interrupting %s; the next start picks them up again",
+                ", ".join(sorted(self.scheduler.running)),
+            )
+        quiet = _DropCancelled()
+        logging.getLogger("apscheduler.executors.default").addFilter(quiet)
+        try:
+            await self.scheduler.shutdown()
+            await asyncio.sleep(0)  # let cancelled jobs unwind while the filter is on
+        finally:
+            logging.getLogger("apscheduler.executors.default").removeFilter(quiet)
 
     def reload(self) -> bool:
         """Re-read the config; a broken one is refused and the running one stays."""
@@ -170,6 +212,6 @@ class Service:
         if other is not None:
             log.error("another syndicate (pid %d) is already running on this data directory", other)
             raise SystemExit(1)
-        server = uvicorn.Server(config)
+        server = self._server = uvicorn.Server(config)
         log.info("serving on http://%s:%d (public base URL %s)", s.host, s.port, s.base_url)
         await server.serve()
