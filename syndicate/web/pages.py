@@ -333,6 +333,7 @@ async def source_page(request: Request) -> Response:
         ago=ago,
         local=lambda dt: local_time(dt, tz),
         tzname=settings.timezone(src),
+        archive=status["articles"] > settings.feeds.size,
     )
 
 

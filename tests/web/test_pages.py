@@ -41,6 +41,7 @@ def test_index_offers_every_enabled_source_in_one_click(site) -> None:  # type: 
     assert titles[0] == "Berita nomor 3" and "Apel Kerja Perdana 2026 di Bitung" in titles
     # A failing source says so.
     assert "gagal" in sections["nusautara"].select_one(".health").text
+    assert "HTTP 503" in sections["nusautara"].select_one(".problem-line").text
     # Autodiscovery for every feed, and the OPML.
     alternates = {link["href"] for link in page.select("link[rel=alternate]")}
     for key in ("all", "detailnews", "nusautara"):
