@@ -755,7 +755,9 @@ class FederationQueries:
     def inbox_status(self, source_id: str) -> list[InboxStatus]:
         """Per delivery inbox of a source: who is behind it and how deliveries there went."""
         out: dict[str, InboxStatus] = {}
+        group: dict[str, str] = {}  # any inbox we deliver to -> the row it is shown under
         for f in self.followers(source_id):
+            group[f.inbox] = group[f.delivery_inbox] = f.delivery_inbox
             st = out.get(f.delivery_inbox)
             if st is None:
                 st = out[f.delivery_inbox] = InboxStatus(
@@ -784,13 +786,14 @@ class FederationQueries:
                     func.sum(d.c.attempts),
                     func.max(d.c.finished_at),
                 )
-                .where(d.c.source_id == source_id, d.c.inbox.in_(list(out)))
+                .where(d.c.source_id == source_id, d.c.inbox.in_(list(group)))
                 .group_by(d.c.inbox, d.c.status)
             ).all()
             for inbox, status, n, attempts, finished in rows:
-                st = out[inbox]
+                st = out[group[inbox]]
                 if status == DONE:
-                    st.last_delivery_at = finished
+                    if finished and (st.last_delivery_at is None or finished > st.last_delivery_at):
+                        st.last_delivery_at = finished
                 elif status == PENDING:
                     st.pending += int(n)
                     st.failures += int(attempts or 0)
@@ -800,14 +803,14 @@ class FederationQueries:
                 select(d.c.inbox, d.c.last_error)
                 .where(
                     d.c.source_id == source_id,
-                    d.c.inbox.in_(list(out)),
+                    d.c.inbox.in_(list(group)),
                     d.c.last_error.is_not(None),
                     d.c.status != DONE,
                 )
                 .order_by(d.c.id)
             ).all()
             for inbox, err in errors:
-                out[inbox].last_error = err
+                out[group[inbox]].last_error = err
         return sorted(out.values(), key=lambda s: (s.server, s.inbox))
 
     def delivery_failures_by_server(self, source_id: str) -> list[ServerStatus]:

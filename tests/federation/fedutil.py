@@ -23,6 +23,7 @@ from bovine.crypto.http_signature import build_signature
 from bovine.crypto.signature_checker import SignatureChecker
 from bovine.crypto.types import CryptographicIdentifier, CryptographicSecret
 from bovine.utils import get_gmt_now
+from conftest import free_port
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,7 +35,6 @@ from syndicate.publish.activitypub.delivery import DeliveryService, process_even
 from syndicate.publish.activitypub.federation import federation_for
 from syndicate.store import Store, open_store
 from syndicate.web.app import create_app
-from conftest import free_port
 
 AS_JSON = "application/activity+json"
 
@@ -138,7 +138,9 @@ class RemoteActor:
             .with_field("date", date)
             .with_field("digest", digest)
         )
-        secret = CryptographicSecret.from_pem(key_id or self.key_id, private_pem or self.private_pem)
+        secret = CryptographicSecret.from_pem(
+            key_id or self.key_id, private_pem or self.private_pem
+        )
         return {
             "Host": parts.netloc,
             "Date": date,

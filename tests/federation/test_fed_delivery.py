@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from fedutil)
 """Delivery over real HTTP to remote servers on loopback, on SQLite and PostgreSQL:
 fan-out per shared inbox, Create / Update / Delete, backfill, retries, pruning, claiming."""
 
@@ -18,19 +19,24 @@ from syndicate.store.federation import DONE, GONE, PENDING, DeliveryJob, NewActi
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 
-async def follow_all(instance, server, names: list[str]) -> None:  # noqa: F811
+async def follow_all(instance, server, names: list[str]) -> None:
     for name in names:
         actor = server.add_actor(name)
         resp = await actor.post(
             f"{instance.base}/inbox",
-            {"id": f"{actor.id}#f", "type": "Follow", "actor": actor.id, "object": instance.actor()},
+            {
+                "id": f"{actor.id}#f",
+                "type": "Follow",
+                "actor": actor.id,
+                "object": instance.actor(),
+            },
         )
         assert resp.status_code == 202
     await server.wait_for(len(names))  # the Accepts
     server.received.clear()
 
 
-async def test_new_article_is_one_signed_create_per_shared_inbox(instance, remote_factory) -> None:  # noqa: F811
+async def test_new_article_is_one_signed_create_per_shared_inbox(instance, remote_factory) -> None:
     mastodon = await remote_factory()  # has a shared inbox
     gts = await remote_factory(shared_inbox=False)  # every follower has its own inbox
     await follow_all(instance, mastodon, ["a", "b", "c"])
@@ -54,7 +60,9 @@ async def test_new_article_is_one_signed_create_per_shared_inbox(instance, remot
     assert note["url"] == f"{instance.base}/articles/{article.id}"
     assert "<strong>Pemkot Bitung gelar rapat 1</strong>" in note["content"]
     assert 'href="https://detailnews.id/berita/1"' in note["content"]
-    assert {"type": "Hashtag", "name": "#bitung", "href": f"{instance.base}/tags/bitung"} in note["tag"]
+    assert {"type": "Hashtag", "name": "#bitung", "href": f"{instance.base}/tags/bitung"} in note[
+        "tag"
+    ]
     assert note["attachment"][0]["mediaType"] == "image/png"
     assert "summary" not in note  # a summary on a Note is a content warning
     # the Create and the Note dereference to the same JSON
@@ -66,7 +74,7 @@ async def test_new_article_is_one_signed_create_per_shared_inbox(instance, remot
     assert instance.store.delivery_counts() == {DONE: 3 + 2 + 3}  # 5 Accepts + 3 Creates
 
 
-async def test_correction_is_an_update_and_removal_a_delete(instance, remote) -> None:  # noqa: F811
+async def test_correction_is_an_update_and_removal_a_delete(instance, remote) -> None:
     await follow_all(instance, remote, ["a"])
     article = instance.add_article(1)
     await instance.pump()
@@ -91,7 +99,11 @@ async def test_correction_is_an_update_and_removal_a_delete(instance, remote) ->
     assert remote.received[1].verified_owner == instance.actor()
     # the outbox shows the corrected text under the original Create
     async with httpx.AsyncClient() as c:
-        page = (await c.get(f"{instance.actor()}/outbox?page=1", headers={"Accept": "application/activity+json"})).json()
+        page = (
+            await c.get(
+                f"{instance.actor()}/outbox?page=1", headers={"Accept": "application/activity+json"}
+            )
+        ).json()
     assert "ralat" in page["orderedItems"][0]["object"]["content"]
     # removal
     assert instance.store.record_missing(article.id, checks_needed=1)
@@ -99,17 +111,27 @@ async def test_correction_is_an_update_and_removal_a_delete(instance, remote) ->
     await remote.wait_for(3)
     delete = remote.received[2].json
     assert delete["type"] == "Delete"
-    assert delete["object"] == {"id": create.json["object"]["id"], "type": "Tombstone", "deleted": delete["object"]["deleted"]}
+    assert delete["object"] == {
+        "id": create.json["object"]["id"],
+        "type": "Tombstone",
+        "deleted": delete["object"]["deleted"],
+    }
     async with httpx.AsyncClient() as c:
-        r = await c.get(create.json["object"]["id"], headers={"Accept": "application/activity+json"})
+        r = await c.get(
+            create.json["object"]["id"], headers={"Accept": "application/activity+json"}
+        )
         assert r.status_code == 410 and r.json()["type"] == "Tombstone"
         r = await c.get(create.json["id"], headers={"Accept": "application/activity+json"})
         assert r.status_code == 410  # the Create no longer serves the withdrawn text
-        page = (await c.get(f"{instance.actor()}/outbox", headers={"Accept": "application/activity+json"})).json()
+        page = (
+            await c.get(
+                f"{instance.actor()}/outbox", headers={"Accept": "application/activity+json"}
+            )
+        ).json()
         assert page["totalItems"] == 0
 
 
-async def test_backfill_goes_to_the_outbox_only(instance, remote) -> None:  # noqa: F811
+async def test_backfill_goes_to_the_outbox_only(instance, remote) -> None:
     await follow_all(instance, remote, ["a"])
     for n in range(3):
         instance.add_article(n, backfill=True, published=datetime(2026, 1, 1 + n, tzinfo=UTC))
@@ -117,24 +139,35 @@ async def test_backfill_goes_to_the_outbox_only(instance, remote) -> None:  # no
     await asyncio.sleep(0.5)
     assert remote.received == []
     async with httpx.AsyncClient() as c:
-        outbox = (await c.get(f"{instance.actor()}/outbox", headers={"Accept": "application/activity+json"})).json()
+        outbox = (
+            await c.get(
+                f"{instance.actor()}/outbox", headers={"Accept": "application/activity+json"}
+            )
+        ).json()
         assert outbox["totalItems"] == 3
-        page = (await c.get(outbox["first"], headers={"Accept": "application/activity+json"})).json()
+        page = (
+            await c.get(outbox["first"], headers={"Accept": "application/activity+json"})
+        ).json()
     published = [i["object"]["published"] for i in page["orderedItems"]]
     assert published == sorted(published, reverse=True)  # newest first
     assert all(i["type"] == "Create" for i in page["orderedItems"])
 
 
-async def test_article_from_another_process_is_sent_by_the_running_poller(instance, remote) -> None:  # noqa: F811
+async def test_article_from_another_process_is_sent_by_the_running_poller(instance, remote) -> None:
     await follow_all(instance, remote, ["a"])
-    other = open_store(instance.store.url)  # a separate `syndicate fetch` writes to the same database
-    other.upsert_entry("detailnews", Entry(url="https://detailnews.id/x", title="Kabar baru", published=datetime.now(UTC)))
+    other = open_store(
+        instance.store.url
+    )  # a separate `syndicate fetch` writes to the same database
+    other.upsert_entry(
+        "detailnews",
+        Entry(url="https://detailnews.id/x", title="Kabar baru", published=datetime.now(UTC)),
+    )
     other.close()
     [got] = await remote.wait_for(1, timeout=5)  # no pump(): the poller found it
     assert got.json["type"] == "Create"
 
 
-async def test_a_gone_inbox_prunes_its_followers(instance, remote_factory) -> None:  # noqa: F811
+async def test_a_gone_inbox_prunes_its_followers(instance, remote_factory) -> None:
     srv = await remote_factory(shared_inbox=False)
     await follow_all(instance, srv, ["a", "b"])
     srv.inbox_status = 410
@@ -149,7 +182,7 @@ async def test_a_gone_inbox_prunes_its_followers(instance, remote_factory) -> No
     assert instance.store.delivery_counts().get(GONE) == 2
 
 
-async def test_failing_server_is_retried_later_and_status_is_visible(instance, remote) -> None:  # noqa: F811
+async def test_failing_server_is_retried_later_and_status_is_visible(instance, remote) -> None:
     await follow_all(instance, remote, ["a"])
     remote.inbox_status = 503
     instance.add_article(1)
@@ -160,7 +193,9 @@ async def test_failing_server_is_retried_later_and_status_is_visible(instance, r
     assert row["attempts"] == 1 and row["last_error"] == "HTTP 503"
     assert row["next_attempt_at"] > datetime.now(UTC) + timedelta(seconds=40)
     [st] = instance.store.delivery_failures_by_server("detailnews")
-    assert st.failing_deliveries == 1 and st.consecutive_failures == 1 and st.last_error == "HTTP 503"
+    assert (
+        st.failing_deliveries == 1 and st.consecutive_failures == 1 and st.last_error == "HTTP 503"
+    )
     [inbox] = instance.store.inbox_status("detailnews")
     assert inbox.pending == 1 and inbox.failures == 1
 
@@ -170,7 +205,9 @@ def test_retry_policy() -> None:
     assert retry_delay(30) <= timedelta(hours=13)
     assert server_backoff(4) is None and server_backoff(5) == timedelta(minutes=5)
     now = datetime.now(UTC)
-    job = DeliveryJob(1, "a", "s", "https://x/inbox", "x", 3, now - timedelta(days=3, minutes=1), "t", {}, None)
+    job = DeliveryJob(
+        1, "a", "s", "https://x/inbox", "x", 3, now - timedelta(days=3, minutes=1), "t", {}, None
+    )
     assert outcome_for(job, 500, "HTTP 500", now).status == "dead"  # three days are over
     young = DeliveryJob(1, "a", "s", "https://x/inbox", "x", 3, now, "t", {}, None)
     assert outcome_for(young, 500, "HTTP 500", now).status == PENDING
@@ -184,7 +221,11 @@ def test_retry_policy() -> None:
 
 def _queue(store, n: int) -> None:  # type: ignore[no-untyped-def]
     act = NewActivity(
-        id="act1", source_id="detailnews", type="Create", payload={"id": "x"}, published=datetime.now(UTC)
+        id="act1",
+        source_id="detailnews",
+        type="Create",
+        payload={"id": "x"},
+        published=datetime.now(UTC),
     )
     store.add_activity(act, [f"https://h{i}.example/inbox" for i in range(n)])
 
@@ -238,7 +279,10 @@ def test_finishing_a_batch_writes_results(db_url: str) -> None:
     _queue(s, 2)
     jobs = s.claim_deliveries(10, timedelta(seconds=30))
     now = datetime.now(UTC)
-    outs = [outcome_for(jobs[0], 202, None, now, "cavage"), outcome_for(jobs[1], 503, "HTTP 503", now)]
+    outs = [
+        outcome_for(jobs[0], 202, None, now, "cavage"),
+        outcome_for(jobs[1], 503, "HTTP 503", now),
+    ]
     s.finish_deliveries(outs, server_backoff=server_backoff)
     rows = {d["id"]: d for d in s.deliveries()}
     assert rows[jobs[0].id]["status"] == DONE and rows[jobs[0].id]["lease_token"] is None
