@@ -1,0 +1,146 @@
+"""SIGKILL `syndicate run` with deliveries queued, start it again: every delivery arrives, and
+only those in flight at the kill arrive twice (with the same activity id)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import httpx
+from conftest import REPO, free_port, write_config
+from fedutil import serve, stop_server
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from syndicate.models import Entry
+from syndicate.store import open_store
+
+INBOXES = 20
+ARTICLES = 5
+
+
+async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path) -> None:
+    got: list[tuple[str, str]] = []
+
+    async def inbox(request: Request) -> Response:
+        body = json.loads(await request.body())
+        await asyncio.sleep(0.05)  # a slow-ish server keeps deliveries queued
+        got.append((body["id"], request.url.path))
+        return Response(status_code=202)
+
+    rport, port = free_port(), free_port()
+    receiver, rtask = await serve(
+        Starlette(routes=[Route("/inbox/{n}", inbox, methods=["POST"])]), rport
+    )
+    db = f"sqlite:///{tmp_path / 'syn.db'}"
+    (tmp_path / "posts").mkdir()
+    cfg = write_config(
+        tmp_path / "config.toml",
+        f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+port = {port}
+[storage]
+url = "{db}"
+[federation]
+allow_private_networks = ["127.0.0.0/8"]
+workers = 4
+delivery_lease = "3s"
+[[sources]]
+id = "detailnews"
+name = "DetailNews"
+url = "{tmp_path / "posts"}"
+kind = "folder"
+interval = "1d"
+""",
+    )
+    store = open_store(db)
+    for i in range(INBOXES):
+        store.add_follower(
+            "detailnews",
+            f"http://127.0.0.1:{rport}/users/{i}",
+            f"http://127.0.0.1:{rport}/inbox/{i}",
+            None,
+            None,
+        )
+    for n in range(ARTICLES):
+        store.upsert_entry(
+            "detailnews",
+            Entry(
+                url=f"https://detailnews.id/{n}", title=f"Berita {n}", published=datetime.now(UTC)
+            ),
+        )
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "syndicate", "--config", str(cfg), "run"],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ},
+        )
+
+    proc = start()
+    try:
+        for _ in range(400):
+            if len(got) >= 30:
+                break
+            await asyncio.sleep(0.025)
+        assert len(got) >= 30, (
+            proc.stderr.read().decode() if proc.poll() is not None else "too slow"
+        )
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        received_before = len(got)
+        rows = store.deliveries()
+        in_flight = {
+            (r["activity_id"], r["inbox"])
+            for r in rows
+            if r["status"] == "pending" and r["lease_token"]
+        }
+        total = len(rows)
+        assert total == INBOXES * ARTICLES
+        assert received_before < total, "everything was sent before the kill; nothing was tested"
+
+        proc = start()
+        for _ in range(600):
+            counts = store.delivery_counts()
+            if counts.get("done") == total:
+                break
+            await asyncio.sleep(0.05)
+        assert store.delivery_counts() == {"done": total}
+        # the service is alive and answering after the restart
+        async with httpx.AsyncClient() as c:
+            assert (
+                await c.get(
+                    f"http://127.0.0.1:{port}/users/detailnews",
+                    headers={"Accept": "application/activity+json"},
+                )
+            ).status_code == 200
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(15)
+        await stop_server(receiver, rtask)
+        store.close()
+
+    after = open_store(db)
+    expected = {(r["activity_id"], r["inbox"]) for r in after.deliveries()}
+    after.close()
+    seen = collections.Counter(got)
+    arrived = {(aid.rsplit("/", 1)[1], f"http://127.0.0.1:{rport}{path}") for aid, path in seen}
+    assert arrived == expected, "some delivery never arrived"
+    repeats = {
+        (aid.rsplit("/", 1)[1], f"http://127.0.0.1:{rport}{path}")
+        for (aid, path), n in seen.items()
+        if n > 1
+    }
+    assert repeats <= in_flight, f"sent twice without being in flight: {repeats - in_flight}"
