@@ -106,6 +106,83 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", a
 """
 
 
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    types {{ application/rss+xml rss; application/atom+xml atom; application/feed+json json; }}
+    sendfile on;
+    keepalive_requests 100000;
+    server {{ listen 127.0.0.1:{port}; root {root}; }}
+}}
+"""
+
+SERVE_STATIC = """
+import sys, uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+app = Starlette(routes=[Mount("/", app=StaticFiles(directory=sys.argv[1]))])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+"""
+
+
+def static_vs_live(args: argparse.Namespace, cfg: Path, work: Path, live_url: str, body: bytes) -> None:
+    """`syndicate export` served by a plain file server (nginx, one worker, if installed; else
+    Starlette StaticFiles) against the live feed, loaded in turns in this same run."""
+    import shutil
+
+    import httpx
+
+    from syndicate.cli.ops import export_files, write_atomically
+    from syndicate.config import load_settings, resolve_storage_url
+    from syndicate.store import open_store
+
+    settings = load_settings(cfg)
+    store = open_store(resolve_storage_url(settings))
+    root = work / "export"
+    written, _, _ = write_atomically(root, export_files(settings, store))
+    store.close()
+    port = free_port()
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx:
+        conf = work / "nginx.conf"
+        import os
+
+        # As root, nginx workers drop to nobody, who cannot read the private temp directory.
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        conf.write_text(user + NGINX_CONF.format(work=work, port=port, root=root))
+        server = subprocess.Popen([nginx, "-c", str(conf), "-p", str(work)])
+        name = "nginx (1 worker)"
+    else:
+        server = subprocess.Popen([sys.executable, "-c", SERVE_STATIC, str(root), str(port)])
+        name = "Starlette StaticFiles"
+    try:
+        static_url = f"http://127.0.0.1:{port}/feeds/all.rss"
+        wait_listening(static_url, server)
+        got = httpx.get(static_url).content
+        assert got == body, f"the export differs from the live feed: {len(got)} vs {len(body)} bytes"
+        load(static_url, 400, args.concurrency)
+        rps: dict[str, list[float]] = {"live": [], "static": []}
+        for _ in range(args.rounds):
+            for key, url in (("live", live_url), ("static", static_url)):
+                r = load(url, args.requests, args.concurrency)
+                assert r.statuses == {200: r.requests}, r.statuses
+                rps[key].append(r.rps)
+        live_rps, static_rps = statistics.median(rps["live"]), statistics.median(rps["static"])
+        print(f"export: {written} files written by `syndicate export`")
+        print(f"live /feeds/all.rss, same rounds: {live_rps:8.0f} req/s")
+        print(f"static export, {name:<17}: {static_rps:8.0f} req/s")
+        print(f"ratio static/live               : {static_rps / live_rps:8.2f}")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000)
@@ -141,12 +218,21 @@ def main() -> None:
                     r = load(url, args.requests, args.concurrency)
                     assert r.statuses == {200: r.requests}, r.statuses
                     results[name].append(r.rps)
-            live_rps, bare_rps = statistics.median(results["live"]), statistics.median(results["bare"])
+            live_rps, bare_rps = (
+                statistics.median(results["live"]),
+                statistics.median(results["bare"]),
+            )
             print(f"bare Starlette, same bytes : {bare_rps:8.0f} req/s")
             print(f"syndicate /feeds/all.rss   : {live_rps:8.0f} req/s")
             print(f"ratio live/bare            : {live_rps / bare_rps:8.2f}   (goal >= 0.90)")
-            cond = load(live_url, args.requests, args.concurrency, {"If-None-Match": httpx.get(live_url).headers["etag"]})
+            cond = load(
+                live_url,
+                args.requests,
+                args.concurrency,
+                {"If-None-Match": httpx.get(live_url).headers["etag"]},
+            )
             print(f"conditional GET (304)      : {cond.rps:8.0f} req/s  statuses {cond.statuses}")
+            static_vs_live(args, cfg, work, live_url, body)  # issue 6: `syndicate export` + file server
         finally:
             for p in procs:
                 p.terminate()
