@@ -82,12 +82,12 @@ def same_minute(a, b) -> bool:
     )
 
 
-def traf_fields(html: str, url: str) -> dict:
+def traf_fields(html: str, url: str, timezone: str = "Asia/Makassar") -> dict:
     raw = trafilatura.extract(html, url=url, output_format="json", with_metadata=True)
     if not raw:
         return {}
     data = json.loads(raw)
-    date = parse_date(data["date"], "Asia/Makassar") if data.get("date") else None
+    date = parse_date(data["date"], timezone) if data.get("date") else None
     tags = [t.strip() for t in re.split(r"[;,]", data.get("tags") or "") if t.strip()]
     return {
         "title": data.get("title"),
