@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 # Strong labels name the person who wrote the piece; weak ones also appear around shared accounts.
 STRONG_LABELS = (
-    r"penulis|peliput|reporter|wartawan|pewarta|kontributor|jurnalis|ditulis oleh|written by"
+    r"laporan (?:wartawan|reporter|jurnalis|kontributor)|penulis|peliput|reporter|wartawan|pewarta|"
+    r"kontributor|koresponden|jurnalis|ditulis oleh|written by|reported by"
 )
 WEAK_LABELS = r"diposting oleh|dikirim oleh|posted by|oleh|by|author"
 EDITOR_LABELS = r"editor|redaktur|penyunting|editing|diedit oleh|edited by|penanggung jawab"
@@ -21,6 +22,18 @@ _LABEL_RE = re.compile(
     re.I | re.S,
 )
 _SEGMENT_SPLIT = re.compile(r"\s*(?:\||•|·|\u2022|\n|\s{3,}|\s/\s)\s*")
+# "Pewarta: X Editor: Y" on one line (a <br> between them): a colon label starts a new segment.
+_LABEL_INSIDE = re.compile(
+    r"\s+(?=(?:editor|redaktur|penyunting|penulis|pewarta|reporter|peliput|fotografer|foto|sumber)\s*:)",
+    re.I,
+)
+# "Kontributor Palu, Riko" / "Laporan Wartawan Outlet.id, Nama": a role, where it works, the name.
+_ROLE_PLACE = re.compile(
+    r"^(?:laporan\s+(?:wartawan|reporter|jurnalis|kontributor)|wartawan|kontributor|koresponden)\s+"
+    r"(?P<where>[^,:|]{2,40}?),\s*(?P<name>[^,]+)$",
+    re.I,
+)
+_DOMAINISH = re.compile(r"\w\.(?:id|com|net|co|org|news|tv|info)\b", re.I)
 _TITLES_PRE = re.compile(
     r"^(?:(?:prof|dr|drs|dra|ir|h|hj|kh|st|pdt|ust|ustadz|bapak|ibu|pak|bu|mr|mrs|ms|sdr|sdri)\.?\s+)+",
     re.I,
@@ -107,8 +120,18 @@ def is_generic(name: str, site_name: str | None = None) -> bool:
 
 def _names_from(rest: str, max_words: int) -> list[str]:
     rest = re.split(r"\s+(?:di|pada|on|at)\s+", rest, maxsplit=1)[0]  # "Diposting oleh X di 19.40"
+    rest = re.split(r"\s*(?:©|\(c\)|\bcopyright\b|\bhak cipta\b)", rest, maxsplit=1, flags=re.I)[0]
+    m = _ROLE_PLACE.match(rest)
+    if m:
+        rest = m.group("name")
     names = split_names(rest)
-    return [n for n in names if 0 < len(n.split()) <= max_words and not re.search(r"\d{3}", n)]
+    return [
+        n
+        for n in names
+        if 0 < len(n.split()) <= max_words
+        and not re.search(r"\d{3}", n)
+        and not _DOMAINISH.search(n)  # the outlet ("LintasMaluku.id"), not a person
+    ]
 
 
 def parse_byline(text: str, following: str | None = None) -> Byline | None:
@@ -118,9 +141,17 @@ def parse_byline(text: str, following: str | None = None) -> Byline | None:
     """
     if not text or len(text) > 240:
         return None
-    segments = [s for s in _SEGMENT_SPLIT.split(text.replace("\xa0", " ")) if s.strip()]
+    segments = [
+        part
+        for seg in _SEGMENT_SPLIT.split(text.replace("\xa0", " "))
+        for part in _LABEL_INSIDE.split(seg)
+        if part.strip()
+    ]
     out = Byline()
     for i, seg in enumerate(segments):
+        role = _ROLE_PLACE.match(seg)
+        if role:  # "Kontributor Palu, Riko Pangemanan" with no colon after the role
+            seg = "Penulis: " + role.group("name")
         m = _LABEL_RE.match(seg)
         if not m:
             continue

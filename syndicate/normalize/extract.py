@@ -77,18 +77,34 @@ _CAPTION = re.compile(
 )
 _RELATED = re.compile(
     r"^\s*(?:baca\s+(?:juga|pula|selengkapnya)|simak\s+juga|lihat\s+juga|berita\s+terkait|"
-    r"artikel\s+terkait|berita\s+lainnya|read\s+also|see\s+also|related)\b\s*[:\-–]?",
+    r"artikel\s+terkait|berita\s+lainnya|read\s+also|see\s+also|related|"
+    r"(?:simak|tonton|saksikan)\s+(?:juga\s+)?video)\b\s*[:\-–]?",
     re.I,
 )
 _NOISE = re.compile(
     r"^\s*(?:-+\s*)?(?:advertisement|iklan|advertorial|scroll\s+to\s+continue(?:\s+with\s+content)?|"
     r"lanjutkan\s+membaca|halaman\s+(?:selanjutnya|berikutnya|sebelumnya)|halaman\s*[\d\s]+|"
     r"next\s+page|previous\s+page|bagikan|share(?:\s+this)?|komentar|tinggalkan\s+komentar|"
-    r"dibaca\s*:?\s*[\d.]+\s*kali|tags?\s*:.*|topik\s*:.*|kata\s+kunci\s*:.*|label\s*:.*)"
+    r"dibaca\s*:?\s*[\d.]+\s*kali|tags?\s*:.*|topik\s*:.*|kata\s+kunci\s*:.*|label\s*:.*|"
+    r"\[[\w\s]+:[^\]]*\]|(?:copyright|hak\s+cipta)\b.{0,80}|©.{0,80})"
     r"(?:\s*-+)?\s*:?\s*$",
     re.I | re.S,
 )
-_CREDIT = re.compile(r"^\s*[(\[]\s*[\w*/.,\s-]{1,24}\s*[)\]]\s*$")  # "(ical)", "(*/adv)"
+# "(ical)", "(*/adv)", "(ant/jpnn)", "(Outlet.id/Nama Reporter)": initials or a credit in brackets.
+_CREDIT = re.compile(
+    r"^\s*[(\[]\s*[\w*/.,\s-]{1,24}\s*[)\]]\s*$|^\s*\([\w*.\s-]{1,30}/[\w*.,\s/-]{1,40}\)\s*$"
+)
+# Closing calls to follow the outlet elsewhere (Google News, WhatsApp, Telegram, the app).
+_PROMO = re.compile(
+    r"\b(?:google\s+news|whatsapp\s+channel|saluran\s+whatsapp|grup\s+telegram|channel\s+telegram|"
+    r"ikuti\s+(?:kami|juga|berita|update|kabar)|follow\s+(?:us|kami)|dapatkan\s+(?:update|berita|informasi)|"
+    r"simak\s+breaking\s+news|(?:download|unduh)\s+aplikasi|sign\s+up\s+for|subscribe\s+to)\b",
+    re.I,
+)
+# A caption that ends in its photo credit: "Warga berkumpul ... (Foto: Dok. Panitia)".
+_CREDITED_CAPTION = re.compile(
+    r"\((?:foto|photo|dok|dokumentasi|ist|istimewa|sumber)\b[^()]{0,60}\)\s*$", re.I
+)
 _DASH_END = re.compile(r"[–—-]{1,2}\s*$")
 _TEXT_DATELINE = re.compile(
     r"^\s*("
@@ -225,6 +241,8 @@ class _Meta:
 
 
 def _micro_value(el: etree._Element, prop: str) -> str:
+    if el.get("itemscope") is not None and el.tag not in ("img", "meta", "a", "link"):
+        return _micro_object_value(el, prop)
     if el.tag == "time":
         return (el.get("datetime") or _text(el)).strip()
     if el.tag == "abbr" and el.get("title"):
@@ -246,6 +264,22 @@ def _micro_value(el: etree._Element, prop: str) -> str:
     return text if len(text) <= 300 else ""
 
 
+def _micro_object_value(el: etree._Element, prop: str) -> str:
+    """`<div itemprop="image" itemscope>` holds its URL in a nested url/contentUrl or <img>."""
+    want = ("name",) if prop in ("author", "publisher", "creator") else ("url", "contentUrl")
+    for sub in el.iter():
+        if sub is el or not sub.get("itemprop"):
+            continue
+        if set(sub.get("itemprop").split()) & set(want):
+            value = sub.get("content") or sub.get("href") or sub.get("src") or _text(sub)
+            if value:
+                return value.strip()
+    if prop not in ("author", "publisher", "creator"):
+        for img in el.iter("img"):
+            return (img.get("src") or img.get("data-src") or "").strip()
+    return ""
+
+
 def _ld_nodes(data):
     if isinstance(data, list):
         for item in data:
@@ -264,6 +298,8 @@ def _ld_types(node: dict) -> set[str]:
 
 
 def _jsonld_article(doc: etree._Element) -> dict | None:
+    """The article node of the page's JSON-LD, with `{"@id": ...}` references resolved."""
+    nodes: list[dict] = []
     for script in doc.xpath("//script[@type='application/ld+json']"):
         raw = (script.text or "").strip()
         if not raw:
@@ -273,10 +309,28 @@ def _jsonld_article(doc: etree._Element) -> dict | None:
             data = json.loads(raw, strict=False)
         except ValueError:
             continue
-        for node in _ld_nodes(data):
-            if _ld_types(node) & ARTICLE_TYPES:
-                return node
-    return None
+        nodes.extend(_ld_nodes(data))
+    article = next((n for n in nodes if _ld_types(n) & ARTICLE_TYPES), None)
+    if article is None:
+        return None
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
+    resolved = dict(article)
+    for key in ("image", "author", "publisher", "mainEntityOfPage"):
+        resolved[key] = _ld_resolve(article.get(key), by_id)
+    if not resolved.get("image") and article.get("thumbnailUrl"):
+        resolved["image"] = article["thumbnailUrl"]
+    return resolved
+
+
+def _ld_resolve(value, by_id: dict):
+    """Replace bare references ({"@id": x}, nothing else) by the node they point to."""
+    if isinstance(value, list):
+        return [_ld_resolve(v, by_id) for v in value]
+    if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in by_id:
+        return by_id[value["@id"]]
+    if isinstance(value, dict) and "name" not in value and "url" not in value:
+        return by_id.get(value.get("@id"), value)
+    return value
 
 
 def _ld_str(value) -> str | None:
@@ -364,11 +418,16 @@ def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> No
         if tag == "iframe":
             src = child.get("src") or child.get("data-src") or ""
             if is_video_embed(src):
-                p = lxml.html.Element("p")
-                a = etree.SubElement(p, "a", href=video_link(src))
-                a.text = "Video: " + video_link(src)
-                p.tail = child.tail
-                el.replace(child, p)
+                _replace_with_embed(el, child, "Video", video_link(src))
+            else:
+                _drop(child)
+            continue
+        if tag == "blockquote" and _SOCIAL_EMBED.search(child.get("class") or ""):
+            # The text of an embedded post is the platform's widget, not the article's.
+            link = _embed_permalink(child)
+            if link:
+                kind = "Tweet" if "twitter" in (child.get("class") or "") else "Post"
+                _replace_with_embed(el, child, kind, link)
             else:
                 _drop(child)
             continue
@@ -384,6 +443,30 @@ def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> No
                 _drop(child)
                 continue
         _prune(child, total, protect, p_total)
+
+
+_SOCIAL_EMBED = re.compile(
+    r"\b(?:instagram-media|twitter-tweet|twitter-video|tiktok-embed|fb-post|fb-video|threads-post)\b"
+)
+
+
+def _embed_permalink(el: etree._Element) -> str | None:
+    link = el.get("data-instgrm-permalink") or el.get("cite") or el.get("data-href")
+    if not link:
+        hrefs = [a.get("href") for a in el.iter("a") if (a.get("href") or "").startswith("http")]
+        link = hrefs[-1] if hrefs else None  # a tweet's permalink is its last link
+    return link.split("?")[0] if link else None
+
+
+def _replace_with_embed(
+    parent: etree._Element, child: etree._Element, kind: str, link: str
+) -> None:
+    """An embed becomes a link paragraph marked as such: kept in the HTML, left out of the text."""
+    p = lxml.html.Element("p", {"data-embed": kind})
+    a = etree.SubElement(p, "a", href=link)
+    a.text = f"{kind}: {link}"
+    p.tail = child.tail
+    parent.replace(child, p)
 
 
 def _link_density(el: etree._Element, text_len: int) -> float:
@@ -513,8 +596,14 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
             if not isinstance(tag, str):
                 add_text(child.tail)
                 continue
-            if tag == "br":
+            if child.get("data-embed") is not None:
+                flush()
+                del child.attrib["data-embed"]
+                blocks.append(_Block("embed", _inline_html(child), ""))
+            elif tag == "br":
                 if pending_br[0]:
+                    while parts and not parts[-1].strip():
+                        parts.pop()
                     if parts and parts[-1] == "<br>":
                         parts.pop()
                     flush()
@@ -534,7 +623,7 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
                     blocks.append(_Block(level, f"<{level}>{_html.escape(text)}</{level}>", text))
             elif tag in ("ul", "ol", "table", "pre", "dl"):
                 flush()
-                text = _text(child)
+                text = _table_text(child) if tag == "table" else _text(child)
                 if text:
                     blocks.append(_Block(tag, _inline_html(child), text))
             elif tag == "blockquote":
@@ -542,6 +631,17 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
                 text = _text(child)
                 if text:
                     blocks.append(_Block("blockquote", _inline_html(child), text))
+            elif tag == "figure" and not any(_content_image(i, base) for i in child.iter("img")):
+                # A figure around a table, quote or embed: its content is text, its caption is not.
+                flush()
+                cap = child.find(".//figcaption")
+                caption = _text(cap) if cap is not None else ""
+                if cap is not None:
+                    _drop(cap)
+                visit(child)
+                flush()
+                if caption:
+                    blocks.append(_Block("caption", "", caption))
             elif tag in ("figure", "figcaption") or "caption" in (child.get("class") or "").lower():
                 flush()
                 cap = child.find(".//figcaption") if tag == "figure" else child
@@ -575,6 +675,12 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
     return blocks
 
 
+def _table_text(table: etree._Element) -> str:
+    """Cells separated by spaces ("Badau 6", not "Badau6")."""
+    cells = [_text(c) for c in table.iter("th", "td")]
+    return " ".join(c for c in cells if c) or _text(table)
+
+
 def _block_parent(el: etree._Element, stop: etree._Element) -> etree._Element:
     while el is not stop and el.tag not in BLOCK_TAGS:
         el = el.getparent()
@@ -597,14 +703,17 @@ def _take_dateline(container: etree._Element) -> str | None:
             if _CAPTION.match(s) and len(s) < 200:
                 continue
             blk = _block_parent(owner, container)
-            if blk.tag in HEADINGS:
+            if blk.tag in HEADINGS or _in_figure(owner, container):
                 continue
             if blk not in seen_blocks:
                 t = _text(blk)
                 seen_blocks[blk] = (
                     len(t) <= 240
                     and (_CAPTION.match(t) or _authors.parse_byline(t) is not None)
+                    or len(t) < 300
+                    and bool(_CREDITED_CAPTION.search(t))
                     or _RELATED.match(t)
+                    or _NOISE.match(t)
                 )
             if seen_blocks[blk]:
                 continue
@@ -617,7 +726,7 @@ def _take_dateline(container: etree._Element) -> str | None:
                         _drop_keep_tail(el, strip=True)
                         return bold
                     m = re.match(r"^\s*([–—-]{1,2})\s+", tail)
-                    if m and bold.upper() == bold:
+                    if m and _PLACE.fullmatch(bold):
                         el.tail = tail[m.end() :]
                         _drop_keep_tail(el, strip=True)
                         return f"{bold} {m.group(1)}"
@@ -627,6 +736,23 @@ def _take_dateline(container: etree._Element) -> str | None:
                 return fold_ws(m.group(1))
             return None
     return None
+
+
+# What a bold dateline before a dash looks like: "BITUNG", "Jakarta", "PALU, KABARSULAWESI.com",
+# "Manokwari (NusaNews)": capitalised words, an optional outlet after a comma or in brackets.
+_PLACE = re.compile(
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*,\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})?"
+    r"(?:\s*\([^)]{2,30}\))?"
+)
+
+
+def _in_figure(el: etree._Element, stop: etree._Element) -> bool:
+    """Inside a figure or a caption box (a photo caption is never where the dateline is)."""
+    while el is not None and el is not stop:
+        if el.tag in ("figure", "figcaption") or "caption" in (el.get("class") or "").lower():
+            return True
+        el = el.getparent()
+    return False
 
 
 def _at_para_start(el: etree._Element) -> bool:
@@ -669,7 +795,7 @@ def _clean_blocks(
             if out and out[-1].kind == "figure" and not out[-1].caption:
                 out[-1].caption = b.text
             continue
-        if b.kind == "figure":
+        if b.kind in ("figure", "embed"):
             out.append(b)
             continue
         t = b.text
@@ -683,11 +809,13 @@ def _clean_blocks(
             continue
         if _NOISE.match(t):
             continue
-        if len(t) < 200 and _CAPTION.match(t):
+        if len(t) < 200 and _CAPTION.match(t) or len(t) < 300 and _CREDITED_CAPTION.search(t):
             if out and out[-1].kind == "figure" and not out[-1].caption:
                 out[-1].caption = t
             continue
         out.append(b)
+    while out and out[-1].text and len(out[-1].text) < 400 and _PROMO.search(out[-1].text):
+        out.pop()
     bylines: list[_authors.Byline] = []
     text_idx = [i for i, b in enumerate(out) if b.text]
     ends = set(text_idx[:2] + text_idx[-3:])
@@ -698,7 +826,7 @@ def _clean_blocks(
             if by and (by.strength == 2 or by.editor or len(b.text) <= 60):
                 bylines.append(by)
                 continue
-            if i in text_idx[-3:] and _CREDIT.match(b.text):
+            if i in text_idx[-3:] and (_CREDIT.match(b.text) or _PROMO.search(b.text)):
                 continue
         keep.append(b)
     return keep, bylines
@@ -792,6 +920,8 @@ def extract_article(
         entry = Entry(url=url, title=hints.title if hints else "")
         entry.rules = {"error": "empty page"}
         return entry
+    for br in doc.iter("br"):  # "Pewarta: X<br>Editor: Y" must not read "XEditor: Y"
+        br.tail = " " + (br.tail or "")
     meta = _Meta(doc)
     ld = meta.ld or {}
     base = url
@@ -829,6 +959,7 @@ def extract_article(
                 title, rule = text, "heading"
                 break
     title = _strip_site(fold_ws(_html.unescape(title or "")), site_name, [h for _e, h in headings])
+    title = _untruncate(title, meta, [h for _e, h in headings])
     rules["title"] = rule or "none"
     title_el = None
     for el, text in headings:
@@ -841,7 +972,7 @@ def extract_article(
     rules["canonical_url"] = rule
 
     # ---- tags (before pruning: tag boxes are boilerplate for the body)
-    tags, rule = _tags(doc, meta, ld, hints)
+    tags, rule = _tags(doc, meta, ld, hints, title_el)
     rules["tags"] = rule
 
     # ---- bylines anywhere on the page (meta line under the title, first/last paragraph)
@@ -943,12 +1074,25 @@ def extract_article(
     )
 
 
+def _untruncate(title: str, meta: _Meta, headings: list[str]) -> str:
+    """A title cut with "..." gives way to the full one the page also shows (heading, og:title)."""
+    stem = re.sub(r"\s*(?:\.{3}|…)\s*$", "", title)
+    if stem == title or len(stem) < 20:
+        return title
+    others = headings + [v for k in ("og:title", "twitter:title") for v in meta.all(k)]
+    for other in others:
+        other = fold_ws(other)
+        if len(other) > len(stem) and other.startswith(stem):
+            return other
+    return title
+
+
 def _strip_site(title: str, site_name: str | None, headings: list[str]) -> str:
     """Drop " - Site Name" / "Site: " decorations, using the page's own heading when it matches."""
     for h in headings:
         if h and h != title and len(h) > 10 and (title.startswith(h) or title.endswith(h)):
             rest = title.replace(h, "", 1).strip()
-            if rest and len(rest) < 80 and re.match(r"^[-|–—:»·]|[-|–—:»·]$", rest):
+            if rest and len(rest) < 80 and re.search(r"^[-|–—:»·]|[-|–—:»·]$", rest):
                 return h
     if site_name:
         for sep in (" - ", " | ", " – ", " — ", " :: ", " » ", ": "):
@@ -983,7 +1127,13 @@ def _canonical(meta: _Meta, ld: dict, url: str) -> tuple[str, str]:
     return canonicalize_url(chosen), rule
 
 
-def _tags(doc: etree._Element, meta: _Meta, ld: dict, hints: Entry | None) -> tuple[list[str], str]:
+_TAG_PATH = re.compile(r"/(?:tags?|topik|topic|topics|hashtag)/", re.I)
+_NOT_TAG_PATH = re.compile(r"/(?:category|kategori|kanal|rubrik|label|section)/", re.I)
+
+
+def _tags(
+    doc: etree._Element, meta: _Meta, ld: dict, hints: Entry | None, title_el=None
+) -> tuple[list[str], str]:
     kw = ld.get("keywords")
     if kw:
         tags = normalize_tags(_split_tags(kw))
@@ -992,28 +1142,16 @@ def _tags(doc: etree._Element, meta: _Meta, ld: dict, hints: Entry | None) -> tu
     tags = normalize_tags(meta.all("article:tag"))
     if tags:
         return tags, "opengraph"
+    tags = normalize_tags(_split_tags(meta.micro_first("keywords") or ""))
+    if tags:
+        return tags, "microdata"
+    tags = _tag_links(doc, title_el)
+    if tags:
+        return tags, "tag-links"
+    # news_keywords is an SEO field, often wider than the article's own tags: after the tag box.
     tags = normalize_tags(_split_tags(meta.all("news_keywords")))
     if tags:
         return tags, "meta"
-    # Links to tag archives, grouped by their box; the first box after the title is the article's
-    # (sidebar tag clouds come later). Category/label archives are not tags.
-    groups: dict = {}
-    for a in doc.iter("a"):
-        href = a.get("href") or ""
-        rel = (a.get("rel") or "").lower().split()
-        path = urlsplit(href).path.lower()
-        is_tag = "/tag/" in path or "/tags/" in path or "/topik/" in path or "/topic/" in path
-        if ("tag" in rel and "category" not in rel and "/label/" not in path) or is_tag:
-            parent = a.getparent()
-            while parent is not None and parent.tag in ("li", "span", "ul"):
-                parent = parent.getparent()
-            if parent is not None and "cloud" in (parent.get("class") or "").lower():
-                continue
-            groups.setdefault(parent, []).append(_text(a))
-    if groups:
-        tags = normalize_tags(next(iter(groups.values())))
-        if tags:
-            return tags, "tag-links"
     for el in doc.iter("div", "p", "span", "li"):
         t = el.text or ""
         m = re.match(r"^\s*(?:tags?|topik|kata\s+kunci)\s*:\s*(.*)$", t, re.I | re.S)
@@ -1026,6 +1164,54 @@ def _tags(doc: etree._Element, meta: _Meta, ld: dict, hints: Entry | None) -> tu
     if hints and hints.tags:
         return normalize_tags(hints.tags), "hint"
     return [], "none"
+
+
+def _tag_links(doc: etree._Element, title_el) -> list[str]:
+    """Links to tag archives, grouped by their box. The article's box is the first one after the
+    title (a "trending" bar above it and sidebar clouds are not); category archives are not tags,
+    even when WordPress marks them rel="tag".
+    """
+    groups: dict = {}
+    for a in doc.iter("a"):
+        href = a.get("href") or ""
+        rel = (a.get("rel") or "").lower().split()
+        path = urlsplit(href).path
+        if _NOT_TAG_PATH.search(path) or "category" in rel:
+            continue
+        if "tag" in rel or _TAG_PATH.search(path):
+            parent = a.getparent()
+            while parent is not None and parent.tag in ("li", "span", "ul"):
+                parent = parent.getparent()
+            if parent is not None and _in_sidebar(parent):
+                continue
+            groups.setdefault(parent, []).append(_text(a))
+    if not groups:
+        return []
+    boxes = list(groups)
+    if title_el is not None and len(boxes) > 1:
+        after = False
+        order = {}
+        for el in doc.iter():
+            if el is title_el:
+                after = True
+            elif after and el in groups:
+                order[el] = len(order)
+        later = [b for b in boxes if b in order]
+        if later:
+            boxes = later
+    return normalize_tags(groups[boxes[0]])
+
+
+_SIDE_WORDS = {"sidebar", "widget", "widgets", "side", "secondary"}
+
+
+def _in_sidebar(el: etree._Element) -> bool:
+    """Inside a sidebar or widget area (their tag clouds and lists are the site's, not the article's)."""
+    while el is not None:
+        if el.tag == "aside" or _words(el) & _SIDE_WORDS:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _dates(doc, meta, ld, selectors, hints, tz, now, title_el, rules):
@@ -1218,6 +1404,7 @@ def _pick_authors(doc, meta, ld, selectors, hints, page_bylines, body_bylines, s
     ]
     weak = [b for b in body_bylines if b.authors] + [b for b, _el in page_bylines if b.authors]
     structured += [(b.authors, "byline") for b in weak]
+    structured.append((_author_links(doc), "author-link"))
     if hints and hints.authors:
         structured.append((_authors.normalize_authors(hints.authors), "hint"))
     for names, rule in structured:
@@ -1231,6 +1418,50 @@ def _pick_authors(doc, meta, ld, selectors, hints, page_bylines, body_bylines, s
             return names, editor
     rules["authors"] = "none"
     return [], editor
+
+
+_AUTHOR_PATH = re.compile(
+    r"/(?:author|authors|penulis|reporter|wartawan|kontributor|profile)/[^/]+", re.I
+)
+_AUTHOR_WORDS = {"author", "author-name", "post-author", "entry-author", "byline-author", "penulis"}
+_COMMENT_WORDS = {"comment", "comments", "komentar", "respond", "reply", "replies", "discussion"}
+
+
+def _author_links(doc: etree._Element) -> list[str]:
+    """An unlabelled author the theme prints (WordPress block themes, Ghost, Blogger profiles):
+    a rel="author" link, a link to an author archive, or a box classed as the author's name.
+    Comment authors and sidebar widgets are skipped.
+    """
+    body = doc.find("body")
+    if body is None:
+        return []
+    for el in body.iter("a", "span", "div", "h4", "p"):
+        href = (el.get("href") or "") if el.tag == "a" else ""
+        rel = (el.get("rel") or "").lower().split()
+        words = _words(el)
+        if not (
+            "author" in rel
+            or (href and _AUTHOR_PATH.search(urlsplit(href).path))
+            or words & _AUTHOR_WORDS
+        ):
+            continue
+        name = _text(el)
+        if not name or len(name) > 50 or re.search(r"\d", name) or len(name.split()) > 5:
+            continue
+        if _in_comments(el) or _in_sidebar(el):
+            continue
+        names = _authors.normalize_authors(name)
+        if names:
+            return names
+    return []
+
+
+def _in_comments(el: etree._Element) -> bool:
+    while el is not None:
+        if _words(el) & _COMMENT_WORDS:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _language(doc, meta, ld, text, configured):
