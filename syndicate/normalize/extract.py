@@ -1291,6 +1291,15 @@ def _text_date(doc, title_el, tz, now):
             continue
         if el.tag == "time" and el.get("datetime"):
             got = parse_date_ex(el.get("datetime"), tz)
+            if got and not got[1]:
+                # datetime="2026-01-02T16:45" with "16:45 WIB" shown: the zone the page prints wins.
+                shown = parse_date_ex(_text(el), tz)
+                if (
+                    shown
+                    and shown[1]
+                    and shown[0].replace(tzinfo=None) == got[0].replace(tzinfo=None)
+                ):
+                    got = shown
             if got and not_future(got[0], now):
                 return got[0], got[1], "time-element"
         for s in (el.text, el.tail):
