@@ -380,7 +380,10 @@ def normalize_tags(tags: list[str]) -> list[str]:
 def original_image(url: str) -> str:
     """Blogger serves resized variants (/w1200-h630-p-k-no-nu/, /s640/); /s1600/ is the upload."""
     parts = urlsplit(url)
-    if "/img/b/" in parts.path or "blogspot" in parts.netloc or "googleusercontent" in parts.netloc:
+    # Blogger's image paths (/img/a/, /img/b/) are the same on its CDN hosts and on proxies.
+    if re.search(r"/img/[ab]/", parts.path) or re.search(
+        r"(?:blogspot|googleusercontent)\.com$", parts.netloc
+    ):
         m = _BLOGGER_SIZE.match(parts.path)
         if m and m.group("size") != "s1600":
             return url.replace(parts.path, m.group("pre") + "s1600" + m.group("post"), 1)
@@ -621,6 +624,16 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
                 if text:
                     level = "h3" if tag in ("h1", "h2") else tag
                     blocks.append(_Block(level, f"<{level}>{_html.escape(text)}</{level}>", text))
+            elif tag == "table" and _is_image_table(child, base):
+                flush()
+                caption = _text(child)
+                for img in child.iter("img"):
+                    src = _content_image(img, base)
+                    if src:
+                        b = _Block("figure", "", "")
+                        b.html = f'<img src="{_html.escape(src)}" alt="{_html.escape(img.get("alt") or "")}">'
+                        b.caption, caption = caption or None, ""
+                        blocks.append(b)
             elif tag in ("ul", "ol", "table", "pre", "dl"):
                 flush()
                 text = _table_text(child) if tag == "table" else _text(child)
@@ -673,6 +686,12 @@ def _build_blocks(container: etree._Element, base: str) -> list[_Block]:
     visit(container)
     flush()
     return blocks
+
+
+def _is_image_table(table: etree._Element, base: str) -> bool:
+    """A layout table holding a photo and its caption (Blogger's tr-caption-container), not data."""
+    has_img = any(_content_image(i, base) for i in table.iter("img"))
+    return has_img and len(_text(table)) < 300 and len(table.findall(".//tr")) <= 3
 
 
 def _table_text(table: etree._Element) -> str:
@@ -741,7 +760,8 @@ def _take_dateline(container: etree._Element) -> str | None:
 # What a bold dateline before a dash looks like: "BITUNG", "Jakarta", "PALU, KABARSULAWESI.com",
 # "Manokwari (NusaNews)": capitalised words, an optional outlet after a comma or in brackets.
 _PLACE = re.compile(
-    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}(?:\s*,\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})?"
+    r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+    r"(?:\s*,\s*(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}|[\w-]+\.[a-z]{2,6}(?:\.[a-z]{2})?))?"
     r"(?:\s*\([^)]{2,30}\))?"
 )
 
@@ -1202,13 +1222,19 @@ def _tag_links(doc: etree._Element, title_el) -> list[str]:
     return normalize_tags(groups[boxes[0]])
 
 
-_SIDE_WORDS = {"sidebar", "widget", "widgets", "side", "secondary"}
+_SIDE_WORDS = {"sidebar", "widgets", "side", "secondary"}
+_MAIN_WORDS = {"blog", "main", "post", "content", "article"}
 
 
 def _in_sidebar(el: etree._Element) -> bool:
-    """Inside a sidebar or widget area (their tag clouds and lists are the site's, not the article's)."""
+    """Inside a sidebar or widget area (their tag clouds and lists are the site's, not the article's).
+    Blogger wraps the post itself in "widget Blog": a widget named as main content is not a side.
+    """
     while el is not None:
-        if el.tag == "aside" or _words(el) & _SIDE_WORDS:
+        words = _words(el)
+        if el.tag == "aside" or words & _SIDE_WORDS:
+            return True
+        if "widget" in words and not words & _MAIN_WORDS:
             return True
         el = el.getparent()
     return False
@@ -1283,11 +1309,18 @@ def _text_date(doc, title_el, tz, now):
     started = title_el is None
     seen = 0
     date_only = None
+    before_title = None  # the last <time datetime> above the headline
     for el in doc.iter():
         if el is title_el:
             started = True
             continue
-        if not started or not isinstance(el.tag, str):
+        if not started:
+            if el.tag == "time" and el.get("datetime") and not _in_sidebar(el):
+                got = parse_date_ex(el.get("datetime"), tz)
+                if got and not_future(got[0], now):
+                    before_title = got
+            continue
+        if not isinstance(el.tag, str):
             continue
         if el.tag == "time" and el.get("datetime"):
             got = parse_date_ex(el.get("datetime"), tz)
@@ -1314,6 +1347,8 @@ def _text_date(doc, title_el, tz, now):
                     date_only = date_only or got
         if seen > 80:
             break
+    if before_title:
+        return before_title[0], before_title[1], "time-element"
     if date_only:
         return date_only[0], date_only[1], "text"
     return None, False, None
