@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from syndicate.ingest import feed, html, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.discover import Candidate, discover
+from syndicate.ingest.fetcher import FetchError
 from syndicate.models import Entry
 
 log = logging.getLogger("syndicate.ingest.auto")
@@ -62,6 +63,9 @@ async def choose(ctx: IngestContext) -> None:
     found = await discover(ctx.fetcher, ctx.source.url, timezone=ctx.timezone)
     best = found.best()
     if best is None:
+        wait = ctx.fetcher.blocked_for(ctx.source.url)
+        if wait:  # the site is busy, not routeless: back off as it asked
+            raise FetchError(ctx.source.url, "site answered 429/503 to discovery", retry_after=wait)
         reasons = "; ".join(c.describe() for c in found.candidates) or "nothing answered"
         raise DiscoveryError(f"no working route found: {reasons}")
     apply_choice(ctx, best, found.reason(best), found.backfill_helper(best))

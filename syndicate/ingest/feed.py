@@ -99,8 +99,10 @@ def entry_from_item(
     authors = [a.get("name", "").strip() for a in item.get("authors", []) if a.get("name")]
     if not authors and item.get("author"):
         authors = [item["author"].strip()]
-    published = parse_feed_date(item.get("published") or item.get("updated"))
-    updated = parse_feed_date(item.get("updated")) if item.get("updated") else None
+    # Read raw keys: feedparser's get("updated") falls back to `published` with a warning.
+    raw_updated = dict.get(item, "updated")
+    published = parse_feed_date(dict.get(item, "published") or raw_updated)
+    updated = parse_feed_date(raw_updated) if raw_updated else None
     if ctx_localize:
         published, updated = ctx_localize(published), ctx_localize(updated)
     tags = []

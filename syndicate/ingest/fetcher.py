@@ -242,6 +242,10 @@ class Fetcher:
             host = self._hosts[key] = _Host(asyncio.Semaphore(self.options.per_host_concurrency))
         return host
 
+    def blocked_for(self, url: str) -> float:
+        """Seconds a 429/503 Retry-After still asks us to leave this host alone."""
+        return max(0.0, self._host(url).blocked_until - time.monotonic())
+
     # ---------------------------------------------------------------- robots.txt
 
     def robots_entry(self, url: str) -> RobotsEntry | None:
@@ -348,6 +352,12 @@ class Fetcher:
             delay = max(delay, host.robots.crawl_delay(self.robots_agent) or 0.0)
         async with host.lock:
             now = time.monotonic()
+            blocked = host.blocked_until - now
+            if blocked > self.options.max_retry_wait:
+                # The host asked for a long pause: fail now, the source's backoff waits it out.
+                raise FetchError(
+                    url, f"host asked to wait {blocked:.0f}s (Retry-After)", retry_after=blocked
+                )
             start = max(now, host.next_start, host.blocked_until)
             host.next_start = start + delay
         if start > now:

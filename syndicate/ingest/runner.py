@@ -113,7 +113,7 @@ async def run_source(
     try:
         async for entry in ROUTES[route](ctx):
             # Stored one by one, so a failure later in the pass keeps what came before.
-            change = _store(store, source.id, entry, first_pass)
+            change = store_entry(store, source.id, entry, first_pass)
             if change is Change.NEW:
                 result.new += 1
             elif change is Change.UPDATED:
@@ -148,7 +148,8 @@ async def run_source(
     return result
 
 
-def _store(store: Store, source_id: str, entry: Entry, backfill: bool) -> Change:
+def store_entry(store: Store, source_id: str, entry: Entry, backfill: bool = False) -> Change:
+    """Store one entry (NEW/UPDATED/UNCHANGED) with its fingerprint; fold a reprint into its story."""
     fp = fingerprint(entry.content_text) if entry.content_text else None
     article, change = store.upsert_entry(source_id, entry, backfill=backfill, fingerprint=fp)
     if change is Change.NEW and fp and article.published is not None:

@@ -219,6 +219,10 @@ def roots_for(ctx: IngestContext) -> tuple[list[str], list[str]]:
 
 
 async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
+    if ctx.entry_url and "sitemaps" not in ctx.cursor:
+        # A configured sitemap (often the news one): the others robots.txt lists fill the backlog.
+        robots = await ctx.fetcher.robots(ctx.entry_url)
+        ctx.cursor["sitemaps"] = [u for u in robots.sitemaps() if u != ctx.entry_url]
     incremental, full = roots_for(ctx)
     last_full = float(ctx.cursor.get("sitemaps_full_at") or 0)
     read_full = bool(full) and (ctx.first_pass or time.time() - last_full > FULL_RECHECK)
