@@ -16,7 +16,7 @@ SITES = {
 
 
 @pytest.mark.parametrize("site", list(SITES))
-def test_auto_ingests_every_state_exactly(site, corpus_server, store):  # type: ignore[no-untyped-def]
+def test_auto_ingests_every_state_exactly(site, corpus_server, store):  # type: ignore[no-untyped-def]  # noqa: F811
     route, states = SITES[site]
     port = free_port()
     settings = corpus_settings(store.url, {site: f"http://127.0.0.1:{port}"})
@@ -64,7 +64,7 @@ def stored_key(article: dict) -> str:
 
 
 @pytest.mark.parametrize("site", list(SITES))
-def test_second_pass_sends_only_conditional_requests_answered_304(site, corpus_server, store):  # type: ignore[no-untyped-def]
+def test_second_pass_sends_only_conditional_requests_answered_304(site, corpus_server, store):  # type: ignore[no-untyped-def]  # noqa: F811
     server = corpus_server(site, "t0", "--quiet")
     settings = corpus_settings(store.url, {site: server.base})
     [first], _ = run_pass(settings, store)

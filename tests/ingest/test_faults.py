@@ -12,7 +12,7 @@ from ingest_util import corpus_settings, run_pass, store, stored_keys, truth_key
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions, RobotsDisallowed
 
 
-def test_every_article_arrives_within_five_passes_at_fail_rate_30_percent(corpus_server, store):  # type: ignore[no-untyped-def]
+def test_every_article_arrives_within_five_passes_at_fail_rate_30_percent(corpus_server, store):  # type: ignore[no-untyped-def]  # noqa: F811
     sites = ["detailnews", "nusautara"]
     servers = {
         s: corpus_server(
@@ -38,7 +38,7 @@ def test_every_article_arrives_within_five_passes_at_fail_rate_30_percent(corpus
         assert len(keys) == len(set(keys))
 
 
-def test_failed_pass_keeps_what_was_stored_and_backs_off(corpus_server, store):  # type: ignore[no-untyped-def]
+def test_failed_pass_keeps_what_was_stored_and_backs_off(corpus_server, store):  # type: ignore[no-untyped-def]  # noqa: F811
     from conftest import free_port
 
     port = free_port()
@@ -69,7 +69,7 @@ def test_failed_pass_keeps_what_was_stored_and_backs_off(corpus_server, store): 
     assert fetcher.stats.retries == 0 and fetcher.stats.requests == 1
 
 
-def test_a_slow_site_does_not_delay_the_others(corpus_server, store):  # type: ignore[no-untyped-def]
+def test_a_slow_site_does_not_delay_the_others(corpus_server, store):  # type: ignore[no-untyped-def]  # noqa: F811
     slow = corpus_server("sulutaktual", "t0", "--quiet", "--latency", "5000")
     fast = corpus_server("kabarkito", "t0", "--quiet")
     settings = corpus_settings(
@@ -87,7 +87,7 @@ def test_a_slow_site_does_not_delay_the_others(corpus_server, store):  # type: i
     assert by_id["fast"].seconds < alone.seconds + 1.0
 
 
-def test_robots_disallow_is_honoured(corpus_server, store):  # type: ignore[no-untyped-def]
+def test_robots_disallow_is_honoured(corpus_server):  # type: ignore[no-untyped-def]
     server = corpus_server("kabarkito", "t0")
     opts = FetchOptions(user_agent="syndicate/test (+http://example.org)", per_host_delay=0)
 
