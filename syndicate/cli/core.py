@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+import time
 
 from syndicate.cli import fail
 from syndicate.config import ConfigError, Settings, config_path, load_settings, resolve_storage_url
@@ -55,14 +57,54 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         return fail(str(exc))
     from syndicate.ingest.runner import run_sources
 
-    results = asyncio.run(
-        run_sources(settings, store, args.sources or None, backfill=args.backfill)
-    )
+    with _fetch_progress(sys.stderr) as progress:
+        results = asyncio.run(
+            run_sources(
+                settings, store, args.sources or None, backfill=args.backfill, progress=progress
+            )
+        )
     width = max((len(r.source_id) for r in results), default=0)
     for r in results:
         print(f"{r.source_id:<{width}}  {r.summary()}  [{r.route}, {r.seconds:.1f}s]")
     store.close()
     return 0
+
+
+@contextlib.contextmanager
+def _fetch_progress(stream):  # type: ignore[no-untyped-def]
+    """(source, done, total) -> a rich progress bar on a terminal, else a plain line now and then."""
+    if stream.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        tasks: dict[str, int] = {}
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(file=stream),
+            transient=True,
+        )
+
+        def update(source: str, done: int, total: int | None) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(source, total=total)
+            bar.update(tasks[source], completed=done, total=total)
+
+        with bar:
+            yield update
+        return
+    last: dict[str, float] = {}
+
+    def line(source: str, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if done == total or done == 1 or now - last.get(source, 0.0) >= 2.0:
+            last[source] = now
+            print(
+                f"{source}: {done}/{total if total is not None else '?'}", file=stream, flush=True
+            )
+
+    yield line
 
 
 def cmd_run(args: argparse.Namespace) -> int:
