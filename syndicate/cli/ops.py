@@ -27,7 +27,7 @@ COLUMNS = [
     ("followers", "FOLLOWERS"),
     ("next_run", "NEXT RUN"),
 ]
-
+RESULT_WIDTH = 48
 
 # ---- formatting (plain data in, text out) -----------------------------------------------------
 
@@ -53,7 +53,9 @@ def short_delta(dt: datetime | None, now: datetime) -> str:
 
 def status_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
     """A source_status() row as the strings the table shows."""
-    result = row["result"] or "-"
+    result = " ".join((row["result"] or "-").split())
+    if len(result) > RESULT_WIDTH:  # the whole reason is in --json and on /sources/{id}
+        result = result[: RESULT_WIDTH - 1] + "…"
     if row["failures"] and row["backoff_until"] and row["backoff_until"] > now:
         result += f" (x{row['failures']}, backoff)"
     return {
