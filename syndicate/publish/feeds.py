@@ -75,8 +75,9 @@ def article_guid(article: Article, base_url: str) -> str:
 
 def _content_html(article: Article, info: FeedInfo) -> str:
     if not info.full_content.get(article.source_id, True):
-        return f"<p>{_escape(article.summary)}</p>" if article.summary else ""
-    html = article.content_html
+        html = f"<p>{_escape(article.summary)}</p>" if article.summary else ""
+    else:
+        html = article.content_html
     extra = info.also_reported.get(article.id)
     if extra:
         links = ", ".join(f'<a href="{_escape(url)}">{_escape(name)}</a>' for name, url in extra)

@@ -92,3 +92,24 @@ def test_combined_feed_folds_near_duplicates_but_source_feeds_keep_theirs(site) 
     dn = s.server.get("/feeds/detailnews.json").json()["items"]
     assert "Apel Kerja Perdana 2026 di Bitung" in [i["title"] for i in dn]
     assert all("also reported by" not in i.get("content_html", "") for i in dn)
+
+
+def seed_summary_first(store) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    early, _ = store.upsert_entry(
+        "nusautara",
+        entry(1, now, url="https://nusautara.example/1", title="Versi NusaUtara"),
+        story_id="s",
+        now=now - timedelta(hours=2),
+    )
+    store.upsert_entry("detailnews", entry(2, now, title="Versi DetailNews"), story_id="s", now=now)
+    return {"early": early.id}
+
+
+def test_a_summary_only_source_heading_a_story_still_links_the_others(site) -> None:  # type: ignore[no-untyped-def]
+    s = site(seed=seed_summary_first)
+    items = s.server.get("/feeds/all.json").json()["items"]
+    assert [i["title"] for i in items] == ["Versi NusaUtara"]
+    html = items[0]["content_html"]
+    assert "Isi lengkap" not in html  # still only the summary of a summary-only source
+    assert "also reported by" in html and "https://detailnews.id/2026/berita-2/" in html
