@@ -12,6 +12,8 @@ from syndicate import __version__
 # Modules that add subcommands; each has register(subparsers) -> None.
 COMMAND_MODULES = [
     "syndicate.cli.core",
+    "syndicate.cli.federation",
+    "syndicate.cli.discover",
     "syndicate.cli.ops",
     "syndicate.cli.extract",
 ]

@@ -381,3 +381,53 @@ class ArticleQueries:
                 )
                 for r in rows
             ]
+
+    # ---- ingest: near-duplicate folding and removal checks
+
+    def story_candidates(
+        self, source_id: str, published: datetime, *, days: int = 3, limit: int = 200
+    ) -> list[Article]:
+        """Active articles of OTHER sources published within `days` of a time, with a fingerprint."""
+        q = (
+            select(articles)
+            .where(
+                articles.c.source_id != source_id,
+                articles.c.status == ArticleStatus.ACTIVE.value,
+                articles.c.fingerprint.is_not(None),
+                articles.c.published >= published - timedelta(days=days),
+                articles.c.published <= published + timedelta(days=days),
+            )
+            .order_by(articles.c.first_seen)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [row_to_article(r) for r in conn.execute(q)]
+
+    def set_story(self, article_ids: list[str], story_id: str) -> None:
+        """Put articles into one near-duplicate story."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(articles).where(articles.c.id.in_(article_ids)).values(story_id=story_id)
+            )
+
+    def article_keys(self, source_id: str) -> list[tuple[str, str, str, str | None, datetime | None, int]]:
+        """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles."""
+        q = select(
+            articles.c.id,
+            articles.c.url,
+            articles.c.canonical_url,
+            articles.c.guid,
+            articles.c.published,
+            articles.c.missing_checks,
+        ).where(
+            articles.c.source_id == source_id, articles.c.status == ArticleStatus.ACTIVE.value
+        )
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
+
+    def clear_missing(self, article_id: str) -> None:
+        """The page answered again: a later 404 starts the count from one."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(articles).where(articles.c.id == article_id).values(missing_checks=0)
+            )
