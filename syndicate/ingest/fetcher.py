@@ -144,6 +144,7 @@ class RobotsEntry:
     fetched_at: float  # time.time()
     status: str = "ok"  # ok | missing (4xx: allow all) | unreachable (5xx / network: allow nothing)
     parser: Protego | None = None
+    error: str = ""  # why robots.txt was unreachable, for the operator
 
     def rules(self) -> Protego:
         if self.parser is None:
@@ -278,11 +279,11 @@ class Fetcher:
         except FetchError as exc:
             # RFC 9309 §2.3.1.4: unreachable (5xx, network) means complete disallow, for now.
             log.warning("robots.txt of %s unreachable (%s): not crawling it now", url, exc.reason)
-            return RobotsEntry("", now, "unreachable")
+            return RobotsEntry("", now, "unreachable", error=exc.reason)
         if 400 <= resp.status < 500:
             return RobotsEntry("", now, "missing")  # §2.3.1.3: unavailable means allow all
         if resp.status >= 500:
-            return RobotsEntry("", now, "unreachable")
+            return RobotsEntry("", now, "unreachable", error=f"HTTP {resp.status}")
         text = resp.content[:500_000].decode("utf-8", "replace")  # §2.5: parse at least 500 KiB
         return RobotsEntry(text, now, "ok")
 
@@ -306,6 +307,10 @@ class Fetcher:
         Raises RobotsDisallowed (a FetchError) for a URL robots.txt forbids.
         """
         if robots and not await self.allowed(url):
+            entry = self._host(url).robots
+            if entry is not None and entry.status == "unreachable":
+                # Say why: "disallowed" would send the operator hunting for a rule that is not there.
+                raise FetchError(url, f"site unreachable: robots.txt could not be fetched ({entry.error})")
             self.stats.disallowed += 1
             raise RobotsDisallowed(url)
         attempt = 0
