@@ -15,7 +15,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from syndicate.models import ArticleStatus
@@ -33,6 +44,7 @@ from syndicate.store.tables import (
 )
 
 PENDING, DONE, GONE, DEAD = "pending", "done", "gone", "dead"
+HEALTH_REFRESH = timedelta(minutes=1)  # how stale a healthy server's last_success_at may get
 
 
 @dataclass(slots=True)
@@ -89,6 +101,7 @@ class DeliveryJob:
     lease_token: str
     payload: dict[str, Any]
     signature: str | None  # what the server accepted last time (cavage / rfc9421), if known
+    server_healthy: bool = False  # known, no failures, success recorded lately: nothing to write
 
 
 @dataclass(slots=True)
@@ -565,6 +578,9 @@ class FederationQueries:
                     d.c.created_at,
                     ap_activities.c.payload,
                     ap_servers.c.signature,
+                    ap_servers.c.failures,
+                    ap_servers.c.retry_after,
+                    ap_servers.c.last_success_at,
                 )
                 .select_from(
                     d.join(ap_activities, ap_activities.c.id == d.c.activity_id).outerjoin(
@@ -586,6 +602,13 @@ class FederationQueries:
                 lease_token=token,
                 payload=dict(r.payload),
                 signature=r.signature,
+                server_healthy=bool(
+                    r.signature
+                    and not r.failures
+                    and r.retry_after is None
+                    and r.last_success_at is not None
+                    and now - r.last_success_at < HEALTH_REFRESH
+                ),
             )
             for r in rows
         ]
@@ -620,8 +643,36 @@ class FederationQueries:
         if not outcomes:
             return
         d = ap_deliveries
+        done = [o for o in outcomes if o.status == DONE]
         with self.engine.begin() as conn:
+            if done:  # the common case, one executemany
+                conn.execute(
+                    update(d)
+                    .where(d.c.id == bindparam("_id"), d.c.lease_token == bindparam("_token"))
+                    .values(
+                        status=DONE,
+                        attempts=bindparam("_attempts"),
+                        last_status=bindparam("_status"),
+                        last_error=None,
+                        lease_until=None,
+                        lease_token=None,
+                        finished_at=now,
+                    ),
+                    [
+                        {
+                            "_id": o.id,
+                            "_token": o.lease_token,
+                            "_attempts": o.attempts,
+                            "_status": o.last_status,
+                        }
+                        for o in done
+                    ],
+                )
             for o in outcomes:
+                if o.server_ok is not None:
+                    self._server_result(conn, o, now, server_backoff)
+                if o.status == DONE:
+                    continue
                 values: dict[str, Any] = {
                     "status": o.status,
                     "attempts": o.attempts,
@@ -646,8 +697,6 @@ class FederationQueries:
                         .where(d.c.inbox == o.inbox, d.c.status == PENDING)
                         .values(status=GONE, finished_at=now, last_error="inbox is gone")
                     )
-                if o.server_ok is not None:
-                    self._server_result(conn, o, now, server_backoff)
 
     def _server_result(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -178,7 +179,7 @@ class RemoteServer:
         )
 
     def add_actor(self, name: str) -> RemoteActor:
-        public, private = generate_rsa_public_private_key()
+        public, private = _their_key(name)
         actor = RemoteActor(self, name, public, private)
         self.actors[name] = actor
         return actor
@@ -290,6 +291,18 @@ def make_settings(base: str, tmp_path: Any, db: str, **federation: Any):  # type
     )
 
 
+@functools.cache
+def _our_key(owner: str) -> tuple[str, str]:
+    from syndicate.publish.activitypub.signatures import generate_key
+
+    return generate_key()
+
+
+@functools.cache
+def _their_key(name: str) -> tuple[str, str]:
+    return generate_rsa_public_private_key()
+
+
 @contextlib.asynccontextmanager
 async def running_instance(
     db_url: str, tmp_path: Any, *, workers: bool = True, **federation: Any
@@ -298,6 +311,8 @@ async def running_instance(
     base = f"http://127.0.0.1:{port}"
     settings = make_settings(base, tmp_path, db_url, **federation)
     store = open_store(db_url)
+    for owner in ("~instance", "detailnews", "kabarkito"):  # RSA keygen is slow; reuse per session
+        store.save_ap_key(owner, *_our_key(owner))
     app = create_app(settings, store)
     state = app.state.syndicate
     server, task = await serve(app, port)

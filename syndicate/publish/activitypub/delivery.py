@@ -67,6 +67,7 @@ def outcome_for(
 ) -> DeliveryOutcome:
     """What one attempt means for the row and for the server's health."""
     attempts = job.attempts + 1
+    healthy = job.server_healthy and signature in (None, job.signature)
     o = DeliveryOutcome(
         id=job.id,
         lease_token=job.lease_token,
@@ -79,7 +80,8 @@ def outcome_for(
         signature=signature,
     )
     if status is not None and 200 <= status < 300:
-        o.status, o.server_ok, o.last_error = DONE, True, None
+        # A known-healthy server that took the same signature needs no bookkeeping write.
+        o.status, o.server_ok, o.last_error = DONE, None if healthy else True, None
         return o
     if status in (404, 410):
         o.status, o.server_ok = GONE, True  # the inbox (account) is gone; the server is fine
