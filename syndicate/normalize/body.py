@@ -1,0 +1,292 @@
+"""The article body: which element holds it, and how it becomes paragraph blocks and HTML.
+
+The container is the configured selector, a microdata articleBody, or the highest-scoring block
+(paragraph text and commas, readability-style) once boilerplate is pruned. Its content becomes a
+flat list of blocks (paragraphs, headings, lists, quotes, figures with captions, embeds), which
+boilerplate.clean_blocks filters and render() turns back into HTML and text paragraphs.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from syndicate.normalize.clean import _drop, fold_ws, resolve_img
+from syndicate.normalize.dom import BLOCK_TAGS, HEADINGS, link_density, select, text_of
+from syndicate.normalize.images import content_image
+from syndicate.normalize.metadata import PageMeta
+
+
+class Block:
+    """One paragraph-level piece of the body: kind (p, h3, ul, figure, caption, embed...), its
+    HTML, its text (empty for figures and embeds, which stay out of the plain text)."""
+
+    __slots__ = ("kind", "html", "text", "caption")
+
+    def __init__(self, kind: str, html: str, text: str) -> None:
+        self.kind = kind
+        self.html = html
+        self.text = text
+        self.caption: str | None = None
+
+
+def declared_container(
+    doc: etree._Element, meta: PageMeta, selectors: dict[str, str]
+) -> tuple[etree._Element | None, str | None]:
+    """The body element the source's selector or the page's microdata names, with its rule."""
+    for el in select(doc, selectors.get("body")):
+        return el, "selector"
+    for _value, el in meta.micro.get("articleBody", []):
+        if el.tag != "meta" and len(el.text_content()) > 200:
+            return el, "microdata"
+    return None, None
+
+
+def score_container(body: etree._Element) -> etree._Element | None:
+    """Readability-style: each paragraph-like block scores its parent (and half its grandparent)."""
+    own_len: dict = {}
+    own_commas: dict = {}
+    own_link: dict = {}
+
+    def add(blk: etree._Element, t: str, linked: bool) -> None:
+        own_len[blk] = own_len.get(blk, 0) + len(t)
+        own_commas[blk] = own_commas.get(blk, 0) + t.count(",")
+        if linked:
+            own_link[blk] = own_link.get(blk, 0) + len(t)
+
+    def walk(el, blk, in_link):
+        tag = el.tag
+        if tag in BLOCK_TAGS:
+            blk = el
+        link = in_link or tag == "a"
+        if el.text:
+            t = el.text.strip()
+            if t:
+                add(blk, t, link)
+        for child in el:
+            if isinstance(child.tag, str):
+                walk(child, blk, link)
+            if child.tail:
+                t = child.tail.strip()
+                if t:
+                    add(blk, t, in_link)
+
+    walk(body, body, False)
+    scores: dict = {}
+    for blk, n in own_len.items():
+        if n < 25 or own_link.get(blk, 0) > 0.5 * n:
+            continue
+        chunks = max(1, n // 300)
+        s = chunks + own_commas.get(blk, 0) + min(n / 100, 3 * chunks)
+        if blk.tag not in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6"):
+            scores[blk] = scores.get(blk, 0) + s  # text directly in a div (br-separated)
+        parent = blk.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + s
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0) + s / 2
+    best, best_score = None, 0.0
+    for el in body.iter():
+        s = scores.get(el)
+        if not s or el.tag in ("p", "li", "a", "span", "b", "strong", "i", "em", "font"):
+            continue
+        text_len = len(el.text_content())
+        final = s * (1 - min(link_density(el, text_len), 0.9))
+        if final >= best_score:  # ">=": on a tie the deeper element wins
+            best, best_score = el, final
+    return best
+
+
+def absolutize_tree(container: etree._Element, base: str) -> None:
+    for a in container.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href and not href.startswith(("#", "javascript:")):
+            a.set("href", urljoin(base, href))
+    for img in list(container.iter("img")):
+        if resolve_img(img, base) is None:
+            _drop(img)
+
+
+def _inline_html(el: etree._Element) -> str:
+    return etree.tostring(el, encoding="unicode", method="html", with_tail=False)
+
+
+def _has_block(el: etree._Element) -> bool:
+    for d in el.iter():
+        if d is not el and isinstance(d.tag, str) and (d.tag in BLOCK_TAGS or d.tag == "br"):
+            return True
+    return False
+
+
+def _add_figures(el: etree._Element, base: str, caption: str, blocks: list[Block]) -> str:
+    """A figure block per content image in `el`; the caption goes to the first. Returns the
+    caption when no image took it."""
+    for img in el.iter("img"):
+        src = content_image(img, base)
+        if src:
+            alt = _html.escape(img.get("alt") or "")
+            fig = Block("figure", f'<img src="{_html.escape(src)}" alt="{alt}">', "")
+            fig.caption, caption = caption or None, ""
+            blocks.append(fig)
+    return caption
+
+
+def build_blocks(container: etree._Element, base: str) -> list[Block]:
+    """Flatten the container into blocks: <br><br> and block elements end a paragraph."""
+    blocks: list[Block] = []
+    parts: list[str] = []
+    texts: list[str] = []
+    imgs: list[str] = []
+    pending_br = [False]
+
+    def add_text(t: str | None) -> None:
+        if t:
+            if t.strip():
+                pending_br[0] = False
+            parts.append(_html.escape(t, quote=False))
+            texts.append(t)
+
+    def flush() -> None:
+        pending_br[0] = False
+        text = fold_ws("".join(texts))
+        if text:
+            blocks.append(Block("p", "<p>" + "".join(parts).strip() + "</p>", text))
+        elif imgs:
+            for img_html in imgs:
+                blocks.append(Block("figure", f"<figure>{img_html}</figure>", ""))
+        parts.clear()
+        texts.clear()
+        imgs.clear()
+
+    def visit(el: etree._Element) -> None:
+        add_text(el.text)
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                add_text(child.tail)
+                continue
+            if child.get("data-embed") is not None:
+                flush()
+                del child.attrib["data-embed"]
+                blocks.append(Block("embed", _inline_html(child), ""))
+            elif tag == "br":
+                if pending_br[0]:
+                    while parts and not parts[-1].strip():
+                        parts.pop()
+                    if parts and parts[-1] == "<br>":
+                        parts.pop()
+                    flush()
+                else:
+                    parts.append("<br>")
+                    pending_br[0] = True
+            elif tag == "img":
+                if content_image(child, base):
+                    img_html = _inline_html(child)
+                    imgs.append(img_html)
+                    parts.append(img_html)
+            elif tag in HEADINGS:
+                flush()
+                text = text_of(child)
+                if text:
+                    level = "h3" if tag in ("h1", "h2") else tag
+                    blocks.append(Block(level, f"<{level}>{_html.escape(text)}</{level}>", text))
+            elif tag == "table" and _is_image_table(child, base):
+                flush()
+                _add_figures(child, base, text_of(child), blocks)
+            elif tag in ("ul", "ol", "table", "pre", "dl"):
+                flush()
+                text = _table_text(child) if tag == "table" else text_of(child)
+                if text:
+                    blocks.append(Block(tag, _inline_html(child), text))
+            elif tag == "blockquote":
+                flush()
+                text = text_of(child)
+                if text:
+                    blocks.append(Block("blockquote", _inline_html(child), text))
+            elif tag == "figure" and not any(content_image(i, base) for i in child.iter("img")):
+                # A figure around a table, quote or embed: its content is text, its caption is not.
+                flush()
+                cap = child.find(".//figcaption")
+                caption = text_of(cap) if cap is not None else ""
+                if cap is not None:
+                    _drop(cap)
+                visit(child)
+                flush()
+                if caption:
+                    blocks.append(Block("caption", "", caption))
+            elif tag in ("figure", "figcaption") or "caption" in (child.get("class") or "").lower():
+                flush()
+                cap = child.find(".//figcaption") if tag == "figure" else child
+                caption = text_of(cap) if cap is not None else ""
+                caption = _add_figures(child, base, caption, blocks)
+                if caption:
+                    blocks.append(Block("caption", "", caption))
+            elif tag in BLOCK_TAGS or _has_block(child):
+                flush()
+                visit(child)
+                flush()
+            else:
+                parts.append(_inline_html(child))
+                texts.append(child.text_content())
+                for img in child.iter("img"):
+                    if content_image(img, base):
+                        imgs.append(_inline_html(img))
+                pending_br[0] = False
+            add_text(child.tail)
+
+    visit(container)
+    flush()
+    return blocks
+
+
+def _is_image_table(table: etree._Element, base: str) -> bool:
+    """A layout table holding a photo and its caption (Blogger's tr-caption-container), not data."""
+    has_img = any(content_image(i, base) for i in table.iter("img"))
+    return has_img and len(text_of(table)) < 300 and len(table.findall(".//tr")) <= 3
+
+
+def _table_text(table: etree._Element) -> str:
+    """Cells separated by spaces ("Badau 6", not "Badau6")."""
+    cells = [text_of(c) for c in table.iter("th", "td")]
+    return " ".join(c for c in cells if c) or text_of(table)
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Paragraph blocks from plain text, one per line (the trafilatura fallback)."""
+    return [
+        Block("p", f"<p>{_html.escape(p)}</p>", p)
+        for p in (fold_ws(x) for x in text.split("\n"))
+        if p
+    ]
+
+
+def render(blocks: list[Block]) -> tuple[str, list[str]]:
+    """(HTML, text paragraphs); figures get their captions, figures and embeds stay out of text."""
+    html_parts, paras = [], []
+    for b in blocks:
+        if b.kind == "figure":
+            cap = f"<figcaption>{_html.escape(b.caption)}</figcaption>" if b.caption else ""
+            inner = b.html
+            if inner.startswith("<figure>"):
+                inner = inner[len("<figure>") : -len("</figure>")]
+            html_parts.append(f"<figure>{inner}{cap}</figure>")
+        else:
+            html_parts.append(b.html)
+            if b.text:
+                paras.append(b.text)
+    return "\n".join(html_parts), paras
+
+
+def trafilatura_body(html: str | bytes, url: str) -> str | None:
+    """Plain text from trafilatura, for pages where no content block was found."""
+    import trafilatura
+
+    try:
+        return trafilatura.extract(
+            html, url=url, include_comments=False, include_tables=False, favor_precision=True
+        )
+    except Exception:
+        return None

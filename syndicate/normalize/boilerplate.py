@@ -1,0 +1,204 @@
+"""What is never article text, at two levels.
+
+In the tree: scripts, forms, hidden boxes and boxes whose class/id words say share bar, ads,
+related posts, comments, navigation...; iframes and social embeds become marked link paragraphs.
+In the blocks: "Baca Juga" lines (and the list after them), ads, pagination, photo captions
+(moved to their figure), closing promos and credits, and bylines at either end (returned).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import lxml.html
+from lxml import etree
+
+from syndicate.normalize import authors as _authors
+from syndicate.normalize.clean import _drop, is_video_embed, video_link
+from syndicate.normalize.dom import class_words, is_hidden, link_density
+
+if TYPE_CHECKING:
+    from syndicate.normalize.body import Block
+
+DROP_TAGS = {
+    "script", "style", "noscript", "template", "form", "nav", "aside", "ins", "button", "select",
+    "textarea", "input", "svg", "canvas", "header", "footer", "object", "embed", "link", "meta",
+    "map", "audio", "dialog", "label",
+}  # fmt: skip
+# Class/id words of boxes that are never article text (matched as whole words of the name).
+BOILER_WORDS = {
+    "share", "sharing", "sharer", "sharedaddy", "social", "socials", "related", "relatedposts",
+    "terkait", "comment", "comments", "komentar", "respond", "disqus", "sidebar", "widget", "ad",
+    "ads", "adsbygoogle", "advert", "advertisement", "adspot", "iklan", "banner", "sponsor",
+    "sponsored", "promo", "cookie", "cookies", "gdpr", "consent", "newsletter", "subscribe",
+    "langganan", "breadcrumb", "breadcrumbs", "crumb", "crumbs", "jalur", "pagination",
+    "pagelinks", "pagenav", "pager", "nav", "navigation", "navbar", "menu", "popular", "populer",
+    "terpopuler", "trending", "terkini", "bacajuga", "tags", "tag", "tagcloud", "rec", "meta",
+    "header", "footer", "bagikan", "lainnya", "lain", "authorbox", "modal", "popup", "toolbar",
+    "rating", "reaction", "reactions", "print", "next", "prev", "previous", "postnav", "byline",
+}  # fmt: skip
+_SOCIAL_EMBED = re.compile(
+    r"\b(?:instagram-media|twitter-tweet|twitter-video|tiktok-embed|fb-post|fb-video|threads-post)\b"
+)
+
+CAPTION = re.compile(
+    r"^\s*[(\[]?\s*(?:foto|photo|ilustrasi|illustration|sumber\s+foto|sumber\s+gambar|gambar|"
+    r"dok\.?|dokumentasi|image|caption|keterangan(?:\s+foto)?)\b\s*[:/.\-–]",
+    re.I,
+)
+RELATED = re.compile(
+    r"^\s*(?:baca\s+(?:juga|pula|selengkapnya)|simak\s+juga|lihat\s+juga|berita\s+terkait|"
+    r"artikel\s+terkait|berita\s+lainnya|read\s+also|see\s+also|related|"
+    r"(?:simak|tonton|saksikan)\s+(?:juga\s+)?video)\b\s*[:\-–]?",
+    re.I,
+)
+NOISE = re.compile(
+    r"^\s*(?:-+\s*)?(?:advertisement|iklan|advertorial|scroll\s+to\s+continue(?:\s+with\s+content)?|"
+    r"lanjutkan\s+membaca|halaman\s+(?:selanjutnya|berikutnya|sebelumnya)|halaman\s*[\d\s]+|"
+    r"next\s+page|previous\s+page|bagikan|share(?:\s+this)?|komentar|tinggalkan\s+komentar|"
+    r"dibaca\s*:?\s*[\d.]+\s*kali|tags?\s*:.*|topik\s*:.*|kata\s+kunci\s*:.*|label\s*:.*|"
+    r"\[[\w\s]+:[^\]]*\]|(?:copyright|hak\s+cipta)\b.{0,80}|©.{0,80})"
+    r"(?:\s*-+)?\s*:?\s*$",
+    re.I | re.S,
+)
+# A caption that ends in its photo credit: "Warga berkumpul ... (Foto: Dok. Panitia)".
+CREDITED_CAPTION = re.compile(
+    r"\((?:foto|photo|dok|dokumentasi|ist|istimewa|sumber)\b[^()]{0,60}\)\s*$", re.I
+)
+# "(ical)", "(*/adv)", "(ant/jpnn)", "(Outlet.id/Nama Reporter)": initials or a credit in brackets.
+_CREDIT = re.compile(
+    r"^\s*[(\[]\s*[\w*/.,\s-]{1,24}\s*[)\]]\s*$|^\s*\([\w*.\s-]{1,30}/[\w*.,\s/-]{1,40}\)\s*$"
+)
+# Closing calls to follow the outlet elsewhere (Google News, WhatsApp, Telegram, the app).
+_PROMO = re.compile(
+    r"\b(?:google\s+news|whatsapp\s+channel|saluran\s+whatsapp|grup\s+telegram|channel\s+telegram|"
+    r"ikuti\s+(?:kami|juga|berita|update|kabar)|follow\s+(?:us|kami)|dapatkan\s+(?:update|berita|informasi)|"
+    r"simak\s+breaking\s+news|(?:download|unduh)\s+aplikasi|sign\s+up\s+for|subscribe\s+to)\b",
+    re.I,
+)
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+def prune_page(body: etree._Element, protect: set[etree._Element]) -> None:
+    """Drop boilerplate under <body>, never an element in `protect` (the chosen body, its parents)."""
+    _prune(body, len(body.text_content()), protect, _p_len(body))
+
+
+def _p_len(el: etree._Element) -> int:
+    return sum(len(p.text_content()) for p in el.iter("p"))
+
+
+def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> None:
+    for child in list(el):
+        tag = child.tag
+        if not isinstance(tag, str):
+            _drop(child)
+            continue
+        if child in protect:
+            _prune(child, total, protect, p_total)
+            continue
+        if tag == "iframe":
+            src = child.get("src") or child.get("data-src") or ""
+            if is_video_embed(src):
+                _replace_with_embed(el, child, "Video", video_link(src))
+            else:
+                _drop(child)
+            continue
+        if tag == "blockquote" and _SOCIAL_EMBED.search(child.get("class") or ""):
+            # The text of an embedded post is the platform's widget, not the article's.
+            link = _embed_permalink(child)
+            if link:
+                kind = "Tweet" if "twitter" in (child.get("class") or "") else "Post"
+                _replace_with_embed(el, child, kind, link)
+            else:
+                _drop(child)
+            continue
+        if tag in DROP_TAGS or is_hidden(child):
+            _drop(child)
+            continue
+        words = class_words(child)
+        if words & BOILER_WORDS or "bacajuga" in "".join(words):
+            # Guard: a wrapper holding most of the page's text (Blogger's "widget Blog") stays.
+            text = child.text_content()
+            wrapper = len(text) >= 0.4 * total or (p_total > 0 and _p_len(child) >= 0.5 * p_total)
+            if not wrapper or link_density(child, len(text)) > 0.5:
+                _drop(child)
+                continue
+        _prune(child, total, protect, p_total)
+
+
+def _embed_permalink(el: etree._Element) -> str | None:
+    link = el.get("data-instgrm-permalink") or el.get("cite") or el.get("data-href")
+    if not link:
+        hrefs = [a.get("href") for a in el.iter("a") if (a.get("href") or "").startswith("http")]
+        link = hrefs[-1] if hrefs else None  # a tweet's permalink is its last link
+    return link.split("?")[0] if link else None
+
+
+def _replace_with_embed(
+    parent: etree._Element, child: etree._Element, kind: str, link: str
+) -> None:
+    """An embed becomes a link paragraph marked as such: kept in the HTML, left out of the text."""
+    p = lxml.html.Element("p", {"data-embed": kind})
+    a = etree.SubElement(p, "a", href=link)
+    a.text = f"{kind}: {link}"
+    p.tail = child.tail
+    parent.replace(child, p)
+
+
+# --------------------------------------------------------------------------- the blocks
+
+
+def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], list[_authors.Byline]]:
+    """Drop related/ads/pagination lines, captions out of the text, bylines out of the ends."""
+    out: list[Block] = []
+    if title:
+        blocks = [b for b in blocks if b.text != title]
+    skip_next_list = False
+    for b in blocks:
+        if b.kind == "caption":
+            _caption_figure(out, b.text)
+            continue
+        if b.kind in ("figure", "embed"):
+            out.append(b)
+            continue
+        t = b.text
+        if skip_next_list and b.kind in ("ul", "ol"):
+            skip_next_list = False
+            continue
+        skip_next_list = False
+        if RELATED.match(t):
+            # "Baca Juga:" + link in one paragraph, or a label followed by a list of links.
+            skip_next_list = len(t) < 30
+            continue
+        if NOISE.match(t):
+            continue
+        if len(t) < 200 and CAPTION.match(t) or len(t) < 300 and CREDITED_CAPTION.search(t):
+            _caption_figure(out, t)
+            continue
+        out.append(b)
+    while out and out[-1].text and len(out[-1].text) < 400 and _PROMO.search(out[-1].text):
+        out.pop()
+    bylines: list[_authors.Byline] = []
+    text_idx = [i for i, b in enumerate(out) if b.text]
+    ends = set(text_idx[:2] + text_idx[-3:])
+    keep = []
+    for i, b in enumerate(out):
+        if i in ends and len(b.text) <= 160:
+            by = _authors.parse_byline(b.text)
+            if by and (by.strength == 2 or by.editor or len(b.text) <= 60):
+                bylines.append(by)
+                continue
+            if i in text_idx[-3:] and (_CREDIT.match(b.text) or _PROMO.search(b.text)):
+                continue
+        keep.append(b)
+    return keep, bylines
+
+
+def _caption_figure(out: list[Block], caption: str) -> None:
+    """A caption belongs to the figure just before it, if that one has none yet; else it goes."""
+    if out and out[-1].kind == "figure" and not out[-1].caption:
+        out[-1].caption = caption

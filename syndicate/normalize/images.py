@@ -1,0 +1,114 @@
+"""The lead image (selector > JSON-LD > OpenGraph > microdata > feed hint > first image of the
+body) and which <img> count as content at all (not icons, avatars, share buttons or pixels)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from syndicate.models import Entry
+from syndicate.normalize.clean import resolve_img, same_file
+from syndicate.normalize.dom import attached, select
+from syndicate.normalize.metadata import PageMeta, ld_str
+
+_BLOGGER_SIZE = re.compile(r"^(?P<pre>.*/)(?P<size>[swh]\d{2,4}(?:-[a-z0-9]+)*)(?P<post>/[^/]+)$")
+_ICON = re.compile(
+    r"(logo|icon|favicon|avatar|gravatar|sprite|loading|spinner|blank|spacer|pixel|"
+    r"/fb\.|/tw\.|facebook|twitter|whatsapp|share|emoji|badge|button|banner|iklan|/ads?/)",
+    re.I,
+)
+
+Found = tuple[str | None, str | None, str]  # (src, alt, rule)
+
+
+def original_image(url: str) -> str:
+    """Blogger serves resized variants (/w1200-h630-p-k-no-nu/, /s640/); /s1600/ is the upload."""
+    parts = urlsplit(url)
+    # Blogger's image paths (/img/a/, /img/b/) are the same on its CDN hosts and on proxies.
+    if re.search(r"/img/[ab]/", parts.path) or re.search(
+        r"(?:blogspot|googleusercontent)\.com$", parts.netloc
+    ):
+        m = _BLOGGER_SIZE.match(parts.path)
+        if m and m.group("size") != "s1600":
+            return url.replace(parts.path, m.group("pre") + "s1600" + m.group("post"), 1)
+    return url
+
+
+def content_image(img: etree._Element, base: str) -> str | None:
+    """The absolute URL of an <img> that is part of the article, else None (fixes lazy src)."""
+    src = resolve_img(img, base)
+    if not src or _ICON.search(src) or "avatar" in (img.get("class") or ""):
+        return None
+    for dim in ("width", "height"):
+        v = (img.get(dim) or "").strip().rstrip("px")
+        if v.isdigit() and int(v) < 100:
+            return None
+    return src
+
+
+def structured_image(
+    doc: etree._Element,
+    meta: PageMeta,
+    ld: dict,
+    selectors: dict[str, str],
+    hints: Entry | None,
+    base: str,
+) -> Found:
+    """The image the page (or feed) declares; the alt text comes from og:image:alt or the <img>."""
+    for el in select(doc, selectors.get("image")):
+        src = resolve_img(el, base) if el.tag == "img" else el.get("content") or el.get("href")
+        if src:
+            return original_image(urljoin(base, src)), el.get("alt"), "selector"
+    cands: list[tuple[str, str]] = []
+    if ld.get("image"):
+        src = ld_str(ld.get("image"))
+        if src:
+            cands.append((src, "json-ld"))
+    got = meta.first(
+        "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"
+    )
+    if got:
+        cands.append((got[0], "opengraph"))
+    mv = meta.micro_first("image", "image_url", "thumbnailUrl")
+    if mv:
+        cands.append((mv, "microdata"))
+    if hints and hints.image:
+        cands.append((hints.image, "hint"))
+    for src, rule in cands:
+        if src and not src.startswith("data:"):
+            src = original_image(urljoin(base, src))
+            alt = meta.value("og:image:alt", "twitter:image:alt")
+            if alt is None:
+                for img in doc.iter("img"):
+                    s = img.get("src") or img.get("data-src") or ""
+                    if s and same_file(s, src) and img.get("alt"):
+                        alt = img.get("alt")
+                        break
+            return src, alt, rule
+    return None, None, "none"
+
+
+def dom_image(
+    doc: etree._Element, title_el: etree._Element | None, container: etree._Element, base: str
+) -> Found:
+    """First real image between the title and the end of the body (lazy URLs resolved)."""
+    started = title_el is None or not attached(title_el, doc)
+    for el in doc.iter():
+        if el is title_el:
+            started = True
+            continue
+        if not started:
+            continue
+        if el.tag == "img":
+            src = content_image(el, base)
+            if src:
+                return original_image(src), el.get("alt") or None, "dom"
+        if el is container:
+            for img in container.iter("img"):
+                src = content_image(img, base)
+                if src:
+                    return original_image(src), img.get("alt") or None, "dom"
+            break
+    return None, None, "none"

@@ -1,0 +1,150 @@
+"""When an article was published and updated: selector > JSON-LD > OpenGraph/meta > microdata >
+a date printed under the title; a feed's date with an offset beats a page date without one."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from lxml import etree
+
+from syndicate.models import Entry
+from syndicate.normalize.dates import localize, not_future, parse_date_ex
+from syndicate.normalize.dom import in_sidebar, select, text_of
+from syndicate.normalize.metadata import PageMeta
+
+_PUBLISHED_KEYS = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+    "publish-date", "date", "dc.date", "dc.date.issued", "dcterms.created", "sailthru.date",
+    "parsely-pub-date",
+)  # fmt: skip
+_UPDATED_KEYS = (
+    "article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified",
+)  # fmt: skip
+_DATE_HINT = re.compile(
+    r"\b\d{1,2}\s*(?:jan|feb|peb|mar|apr|mei|may|jun|jul|agu|agt|ags|aug|sep|okt|oct|nov|nop|des|dec)"
+    r"[a-z]*\.?,?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b",
+    re.I,
+)
+_HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?!\d)")
+
+# (datetime, whether the text carried an explicit offset, rule)
+Found = tuple[datetime | None, bool, str | None]
+
+
+def pick_dates(
+    doc: etree._Element,
+    meta: PageMeta,
+    ld: dict,
+    selectors: dict[str, str],
+    hints: Entry | None,
+    tz: str,
+    now: datetime | None,
+    title_el: etree._Element | None,
+    rules: dict[str, str],
+) -> tuple[datetime | None, datetime | None]:
+    """(published, updated): UTC shown in `tz`, other offsets kept; the rules go into `rules`."""
+    cands: list[tuple[str, str]] = []
+    for el in select(doc, selectors.get("date")):
+        cands.append(
+            (el.get("datetime") or el.get("content") or el.get("title") or text_of(el), "selector")
+        )
+    cands += _declared_dates(meta, ld, "datePublished", _PUBLISHED_KEYS)
+    published, pub_explicit, rule = _first_date(cands, tz, now)
+    if published is None:
+        published, pub_explicit, rule = _text_date(doc, title_el, tz, now)
+    if hints and hints.published and hints.published.tzinfo is not None:
+        if published is None or not pub_explicit:
+            published, rule = hints.published, "hint"
+    elif published is None and hints and hints.published:
+        published, rule = localize(hints.published, tz), "hint"
+    rules["published"] = rule or "none"
+    if published is not None:
+        published = localize(published, tz)
+
+    cands = _declared_dates(meta, ld, "dateModified", _UPDATED_KEYS)
+    updated, _explicit, rule = _first_date(cands, tz, now)
+    if updated is None and hints and hints.updated:
+        updated, rule = hints.updated, "hint"
+    if updated is not None:
+        updated = localize(updated, tz)
+    if updated is None or (published is not None and updated < published):
+        updated, rule = published, "published"
+    rules["updated"] = rule or "none"
+    return published, updated
+
+
+def _declared_dates(
+    meta: PageMeta, ld: dict, prop: str, keys: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """(value, rule) candidates: JSON-LD `prop`, then <meta> in key order, then microdata `prop`."""
+    cands = [(str(ld[prop]), "json-ld")] if ld.get(prop) else []
+    cands += [
+        (value, "opengraph" if key.startswith(("article:", "og:")) else "meta")
+        for key in keys
+        for value in meta.all(key)
+    ]
+    mv = meta.micro_first(prop)
+    if mv:
+        cands.append((mv, "microdata"))
+    return cands
+
+
+def _first_date(cands: list[tuple[str, str]], tz: str, now: datetime | None) -> Found:
+    for value, rule in cands:
+        got = parse_date_ex(value, tz)
+        if got and not_future(got[0], now):
+            return got[0], got[1], rule
+    return None, False, None
+
+
+def _text_date(
+    doc: etree._Element, title_el: etree._Element | None, tz: str, now: datetime | None
+) -> Found:
+    """A date printed under the title ("Senin, 05 Januari 2026 - 09:30 WITA"); with a time first."""
+    started = title_el is None
+    seen = 0
+    date_only = None
+    before_title = None  # the last <time datetime> above the headline
+    for el in doc.iter():
+        if el is title_el:
+            started = True
+            continue
+        if not started:
+            if el.tag == "time" and el.get("datetime") and not in_sidebar(el):
+                got = parse_date_ex(el.get("datetime"), tz)
+                if got and not_future(got[0], now):
+                    before_title = got
+            continue
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "time" and el.get("datetime"):
+            got = parse_date_ex(el.get("datetime"), tz)
+            if got and not got[1]:
+                # datetime="2026-01-02T16:45" with "16:45 WIB" shown: the zone the page prints wins.
+                shown = parse_date_ex(text_of(el), tz)
+                if (
+                    shown
+                    and shown[1]
+                    and shown[0].replace(tzinfo=None) == got[0].replace(tzinfo=None)
+                ):
+                    got = shown
+            if got and not_future(got[0], now):
+                return got[0], got[1], "time-element"
+        for s in (el.text, el.tail):
+            if not s or not s.strip():
+                continue
+            seen += 1
+            if _DATE_HINT.search(s):
+                got = parse_date_ex(s, tz)
+                if got and not_future(got[0], now):
+                    if _HAS_TIME.search(s):
+                        return got[0], got[1], "text"
+                    date_only = date_only or got
+        if seen > 80:
+            break
+    if before_title:
+        return before_title[0], before_title[1], "time-element"
+    if date_only:
+        return date_only[0], date_only[1], "text"
+    return None, False, None
