@@ -20,7 +20,9 @@ class LoadResult:
         return self.requests / self.seconds
 
 
-async def _worker(host: str, port: int, path: str, count: int, statuses: dict[int, int], headers: str) -> None:
+async def _worker(
+    host: str, port: int, path: str, count: int, statuses: dict[int, int], headers: str
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{headers}\r\n".encode()
     for _ in range(count):
@@ -41,20 +43,35 @@ async def _worker(host: str, port: int, path: str, count: int, statuses: dict[in
     writer.close()
 
 
-async def _load(host: str, port: int, path: str, total: int, concurrency: int, headers: str) -> LoadResult:
+async def _load(
+    host: str, port: int, path: str, total: int, concurrency: int, headers: str
+) -> LoadResult:
     statuses: dict[int, int] = {}
     per = total // concurrency
     started = time.perf_counter()
-    await asyncio.gather(*(_worker(host, port, path, per, statuses, headers) for _ in range(concurrency)))
+    await asyncio.gather(
+        *(_worker(host, port, path, per, statuses, headers) for _ in range(concurrency))
+    )
     return LoadResult(per * concurrency, time.perf_counter() - started, statuses)
 
 
-def load(url: str, total: int = 4000, concurrency: int = 16, headers: dict[str, str] | None = None) -> LoadResult:
+def load(
+    url: str, total: int = 4000, concurrency: int = 16, headers: dict[str, str] | None = None
+) -> LoadResult:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
-    return asyncio.run(_load(parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/", total, concurrency, extra))
+    return asyncio.run(
+        _load(
+            parts.hostname or "127.0.0.1",
+            parts.port or 80,
+            parts.path or "/",
+            total,
+            concurrency,
+            extra,
+        )
+    )
 
 
 def wait_listening(url: str, proc: subprocess.Popen, timeout: float = 20) -> None:

@@ -60,7 +60,10 @@ def fill_store(cfg: Path, articles: int = 60) -> None:
 
     settings = load_settings(cfg)
     store = open_store(resolve_storage_url(settings))
-    para = "Pemerintah Kota Bitung menggelar apel kerja perdana tahun 2026 di lapangan kantor wali kota. " * 6
+    para = (
+        "Pemerintah Kota Bitung menggelar apel kerja perdana tahun 2026 di lapangan kantor wali kota. "
+        * 6
+    )
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(articles):
         html = "".join(f"<p>{para}</p>" for _ in range(8))
@@ -131,7 +134,9 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", a
 """
 
 
-def static_vs_live(args: argparse.Namespace, cfg: Path, work: Path, live_url: str, body: bytes) -> None:
+def static_vs_live(
+    args: argparse.Namespace, cfg: Path, work: Path, live_url: str, body: bytes
+) -> None:
     """`syndicate export` served by a plain file server (nginx, one worker, if installed; else
     Starlette StaticFiles) against the live feed, loaded in turns in this same run."""
     import shutil
@@ -148,7 +153,9 @@ def static_vs_live(args: argparse.Namespace, cfg: Path, work: Path, live_url: st
     written, _, _ = write_atomically(root, export_files(settings, store))
     store.close()
     port = free_port()
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if nginx:
         conf = work / "nginx.conf"
         import os
@@ -165,7 +172,9 @@ def static_vs_live(args: argparse.Namespace, cfg: Path, work: Path, live_url: st
         static_url = f"http://127.0.0.1:{port}/feeds/all.rss"
         wait_listening(static_url, server)
         got = httpx.get(static_url).content
-        assert got == body, f"the export differs from the live feed: {len(got)} vs {len(body)} bytes"
+        assert got == body, (
+            f"the export differs from the live feed: {len(got)} vs {len(body)} bytes"
+        )
         load(static_url, 400, args.concurrency)
         rps: dict[str, list[float]] = {"live": [], "static": []}
         for _ in range(args.rounds):
@@ -204,12 +213,16 @@ def main() -> None:
             wait_listening(live_url, live)
             body = httpx.get(live_url).content
             (work / "feed.rss").write_bytes(body)
-            bare = subprocess.Popen([sys.executable, "-c", SERVE_BARE, str(work / "feed.rss"), str(bare_port)])
+            bare = subprocess.Popen(
+                [sys.executable, "-c", SERVE_BARE, str(work / "feed.rss"), str(bare_port)]
+            )
             procs.append(bare)
             bare_url = f"http://127.0.0.1:{bare_port}/feeds/all.rss"
             wait_listening(bare_url, bare)
             assert httpx.get(bare_url).content == body
-            print(f"feed: {len(body):,} bytes, {args.requests} requests x {args.rounds} rounds, {args.concurrency} connections")
+            print(
+                f"feed: {len(body):,} bytes, {args.requests} requests x {args.rounds} rounds, {args.concurrency} connections"
+            )
             load(live_url, 400, args.concurrency)  # warm both
             load(bare_url, 400, args.concurrency)
             results: dict[str, list[float]] = {"live": [], "bare": []}
@@ -232,7 +245,9 @@ def main() -> None:
                 {"If-None-Match": httpx.get(live_url).headers["etag"]},
             )
             print(f"conditional GET (304)      : {cond.rps:8.0f} req/s  statuses {cond.statuses}")
-            static_vs_live(args, cfg, work, live_url, body)  # issue 6: `syndicate export` + file server
+            static_vs_live(
+                args, cfg, work, live_url, body
+            )  # issue 6: `syndicate export` + file server
         finally:
             for p in procs:
                 p.terminate()

@@ -16,7 +16,13 @@ from syndicate.web.state import AppState
 def create_app(settings: Settings, store: Store, *, lifespan=None) -> Starlette:  # type: ignore[no-untyped-def]
     state = AppState(settings=settings, store=store, feeds=FeedCache(settings, store))
     app = Starlette(
-        routes=[*api.routes, *feeds.routes, *pages.routes, *metrics_routes.routes, *federation_routes.routes],
+        routes=[
+            *api.routes,
+            *feeds.routes,
+            *pages.routes,
+            *metrics_routes.routes,
+            *federation_routes.routes,
+        ],
         lifespan=lifespan,
     )
     app.state.syndicate = state
