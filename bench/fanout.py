@@ -132,6 +132,17 @@ async def main() -> None:
     assert recv.stdout and recv.stdout.readline().strip() == "ready"
     tmp = tempfile.TemporaryDirectory()
     db = args.db or f"sqlite:///{tmp.name}/bench.db"
+    schema = None
+    if db.startswith("postgresql"):  # a private schema, dropped afterwards
+        import uuid
+
+        import sqlalchemy as sa
+
+        schema = "bench_" + uuid.uuid4().hex[:10]
+        admin = sa.create_engine(db.replace("postgresql://", "postgresql+psycopg://", 1))
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        db += ("&" if "?" in db else "?") + f"options=-csearch_path%3D{schema}"
     settings = settings_from_dict(
         {
             "server": {"base_url": "http://127.0.0.1:9"},
@@ -195,6 +206,10 @@ async def main() -> None:
         print(f"ratio    : {ours_rate / raw_rate:.2f} (goal >= 0.70)")
     finally:
         store.close()
+        if schema:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            admin.dispose()
         recv.terminate()
         recv.wait(5)
         tmp.cleanup()

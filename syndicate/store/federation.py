@@ -552,20 +552,32 @@ class FederationQueries:
         d = ap_deliveries
         free = or_(d.c.lease_until.is_(None), d.c.lease_until < now)
         due = and_(d.c.status == PENDING, d.c.next_attempt_at <= now, free)
+        p = d.alias("pick")  # an alias, so the subquery is not correlated with the UPDATE
         pick = (
-            select(d.c.id)
-            .where(due)
-            .order_by(d.c.next_attempt_at, d.c.id)
+            select(p.c.id)
+            .where(
+                p.c.status == PENDING,
+                p.c.next_attempt_at <= now,
+                or_(p.c.lease_until.is_(None), p.c.lease_until < now),
+            )
+            .order_by(p.c.next_attempt_at, p.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         with self.engine.begin() as conn:
-            # One statement: SQLite takes its write lock before reading, so two processes
-            # can never lease the same row; the outer `due` re-check guards PostgreSQL.
+            if self.engine.dialect.name == "sqlite":
+                # One statement: SQLite takes its write lock before reading, so two processes
+                # can never lease the same row.
+                target = d.c.id.in_(pick)
+            else:
+                # PostgreSQL: lock first, then update. (An UPDATE … IN (SELECT … SKIP LOCKED
+                # LIMIT n) may re-run the subquery per row and lease far more than n.)
+                ids = list(conn.execute(pick).scalars())
+                if not ids:
+                    return []
+                target = d.c.id.in_(ids)
             conn.execute(
-                update(d)
-                .where(d.c.id.in_(pick), due)
-                .values(lease_until=now + lease, lease_token=token)
+                update(d).where(target, due).values(lease_until=now + lease, lease_token=token)
             )
             rows = conn.execute(
                 select(
