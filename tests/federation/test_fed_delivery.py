@@ -298,3 +298,35 @@ def test_payload_round_trips_as_json(db_url: str) -> None:
     [job] = s.claim_deliveries(1, timedelta(seconds=30))
     assert json.dumps(job.payload) == '{"id": "x"}'
     s.close()
+
+
+async def test_an_unavailable_server_is_retried_as_soon_as_it_talks_to_us(instance, remote) -> None:
+    await follow_all(instance, remote, ["a"])
+    remote.inbox_status = 503
+    instance.add_article(1)
+    await instance.pump()
+    await remote.wait_for(1)
+    await asyncio.sleep(0.4)
+    host = remote.base.removeprefix("http://")
+    # Mark it as Mastodon would after many failures: nothing is tried before retry_after.
+    from syndicate.store.tables import ap_servers
+
+    with instance.store.engine.begin() as conn:
+        conn.execute(
+            ap_servers.update()
+            .where(ap_servers.c.host == host)
+            .values(failures=9, retry_after=datetime.now(UTC) + timedelta(hours=1))
+        )
+    remote.inbox_status = 202
+    remote.received.clear()
+    # The server sends us something signed (here a Like): its queue is tried again at once.
+    a = remote.actors["a"]
+    resp = await a.post(
+        f"{instance.base}/inbox", {"id": f"{a.id}#x", "type": "Like", "actor": a.id, "object": "x"}
+    )
+    assert resp.status_code == 202
+    instance.fed.wake()
+    [got] = await remote.wait_for(1, timeout=5)
+    assert got.json["type"] == "Create"
+    [st] = instance.store.delivery_failures_by_server("detailnews")
+    assert st.retry_after is None and st.consecutive_failures == 0

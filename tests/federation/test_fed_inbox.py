@@ -249,3 +249,25 @@ async def test_keys_are_not_fetched_from_private_addresses_unless_allowed(
         assert "not a public address" in resp.text
         assert remote.key_fetches == []  # we never even asked
         assert inst.store.follower_count() == 0
+
+
+async def test_delete_from_an_actor_whose_key_is_gone_is_checked_with_its_server(
+    instance, remote
+) -> None:
+    # Bob follows (stored), but we never cached his key; then his account is deleted.
+    bob = remote.add_actor("bob")
+    instance.store.add_follower("detailnews", bob.id, bob.inbox, None, None)
+    bob.gone = True
+    delete = {"id": f"{bob.id}#delete", "type": "Delete", "actor": bob.id, "object": bob.id}
+    resp = await bob.post(f"{instance.base}/inbox", delete)
+    assert resp.status_code == 202  # his server confirmed: 410 for the actor
+    assert instance.store.follower_count() == 0
+
+
+async def test_a_forged_delete_for_a_live_actor_changes_nothing(instance, remote) -> None:
+    alice, mallory = remote.add_actor("alice"), remote.add_actor("mallory")
+    instance.store.add_follower("detailnews", alice.id, alice.inbox, None, None)
+    delete = {"id": f"{alice.id}#delete", "type": "Delete", "actor": alice.id, "object": alice.id}
+    resp = await alice.post(f"{instance.base}/inbox", delete, private_pem=mallory.private_pem)
+    assert resp.status_code == 401
+    assert instance.store.follower_count() == 1
