@@ -6,15 +6,18 @@ own keys) GET our actor and POST to our inbox; the WebFinger round trip must mat
 from __future__ import annotations
 
 from conftest import free_port
-from fediverse_pasture.data_provider import DataProvider
-from fediverse_pasture.server import BlueprintForActors
-from fediverse_pasture.server.verify_actor import ActorVerifier
-from fediverse_pasture.types import Message
 from fedutil import instance, serve, stop_server  # noqa: F401
-from quart import Quart
 
 
-async def test_verify_actor(instance) -> None:
+async def test_verify_actor(instance, tmp_path, monkeypatch) -> None:
+    # bovine (under pasture) writes bovine_jsonld_cache.sqlite into the working directory on import
+    monkeypatch.chdir(tmp_path)
+    from fediverse_pasture.data_provider import DataProvider
+    from fediverse_pasture.server import BlueprintForActors
+    from fediverse_pasture.server.verify_actor import ActorVerifier
+    from fediverse_pasture.types import Message
+    from quart import Quart
+
     dp = DataProvider.generate()  # in memory; pasture's build_app would write data.toml
     actors = [*dp.possible_actors, dp.one_actor]
     app = Quart("pasture")
