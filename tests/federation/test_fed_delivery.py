@@ -214,6 +214,7 @@ def test_retry_policy() -> None:
     assert outcome_for(young, 404, None, now).status == GONE
     assert outcome_for(young, 400, None, now).status == "dead"
     assert outcome_for(young, 429, None, now).status == PENDING
+    assert outcome_for(young, 401, None, now).status == PENDING  # as Mastodon: retried
 
 
 # ---- claiming: several workers / processes on one database -----------------------------------

@@ -86,10 +86,11 @@ def outcome_for(
     if status in (404, 410):
         o.status, o.server_ok = GONE, True  # the inbox (account) is gone; the server is fine
         return o
-    if status is not None and 400 <= status < 500 and status not in (408, 429):
+    # Like Mastodon: other 4xx are final; 401 (often a stale key cache there), 408, 429 are not.
+    if status is not None and 400 <= status < 500 and status not in (401, 408, 429):
         o.status, o.server_ok = DEAD, True  # the server refuses this activity; retrying won't help
         return o
-    o.server_ok = False if status != 429 else None
+    o.server_ok = None if status in (401, 429) else False  # alive, just not taking it now
     if now - job.created_at >= MAX_AGE:
         o.status = DEAD
         return o
