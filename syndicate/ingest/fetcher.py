@@ -310,7 +310,9 @@ class Fetcher:
             entry = self._host(url).robots
             if entry is not None and entry.status == "unreachable":
                 # Say why: "disallowed" would send the operator hunting for a rule that is not there.
-                raise FetchError(url, f"site unreachable: robots.txt could not be fetched ({entry.error})")
+                raise FetchError(
+                    url, f"site unreachable: robots.txt could not be fetched ({entry.error})"
+                )
             self.stats.disallowed += 1
             raise RobotsDisallowed(url)
         attempt = 0

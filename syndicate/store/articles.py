@@ -410,7 +410,9 @@ class ArticleQueries:
                 update(articles).where(articles.c.id.in_(article_ids)).values(story_id=story_id)
             )
 
-    def article_keys(self, source_id: str) -> list[tuple[str, str, str, str | None, datetime | None, int]]:
+    def article_keys(
+        self, source_id: str
+    ) -> list[tuple[str, str, str, str | None, datetime | None, int]]:
         """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles."""
         q = select(
             articles.c.id,
@@ -419,9 +421,7 @@ class ArticleQueries:
             articles.c.guid,
             articles.c.published,
             articles.c.missing_checks,
-        ).where(
-            articles.c.source_id == source_id, articles.c.status == ArticleStatus.ACTIVE.value
-        )
+        ).where(articles.c.source_id == source_id, articles.c.status == ArticleStatus.ACTIVE.value)
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
 

@@ -21,6 +21,7 @@ from syndicate.models import ArticleStatus
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.federation import MAX_INBOX_BYTES, Federation, federation_for
 from syndicate.publish.activitypub.outbox import render_object
+from syndicate.store import Store
 from syndicate.web.state import AppState
 
 AP_HEADERS = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
@@ -247,36 +248,30 @@ async def shared_inbox(request: Request) -> Response:
 # ---- collections --------------------------------------------------------------------------
 
 
-async def outbox(request: Request) -> Response:
+async def _paged_collection(request: Request, name: str, count: Any, page_items: Any) -> Response:
+    """An OrderedCollection with its total, and ?page=N pages of PAGE_SIZE items, newest first."""
     fed = _fed(request)
     sid = request.path_params["id"]
     if sid not in fed.sources():
         return not_found("no such actor")
-    url = fed.urls.collection(sid, "outbox")
-    total = await asyncio.to_thread(fed.store.outbox_count, sid)
+    url = fed.urls.collection(sid, name)
+    total = await asyncio.to_thread(count, fed.store, sid)
     page = _page(request)
     if page is None:
         return ap_json(vocab.ordered_collection(url, total))
+    offset = (page - 1) * vocab.PAGE_SIZE
     items = await asyncio.to_thread(
-        fed.store.outbox_page, sid, limit=vocab.PAGE_SIZE, offset=(page - 1) * vocab.PAGE_SIZE
+        page_items, fed.store, sid, limit=vocab.PAGE_SIZE, offset=offset
     )
     return ap_json(vocab.ordered_page(url, page, total, items))
 
 
+async def outbox(request: Request) -> Response:
+    return await _paged_collection(request, "outbox", Store.outbox_count, Store.outbox_page)
+
+
 async def followers(request: Request) -> Response:
-    fed = _fed(request)
-    sid = request.path_params["id"]
-    if sid not in fed.sources():
-        return not_found("no such actor")
-    url = fed.urls.collection(sid, "followers")
-    total = await asyncio.to_thread(fed.store.follower_count, sid)
-    page = _page(request)
-    if page is None:
-        return ap_json(vocab.ordered_collection(url, total))
-    ids = await asyncio.to_thread(
-        fed.store.follower_ids, sid, limit=vocab.PAGE_SIZE, offset=(page - 1) * vocab.PAGE_SIZE
-    )
-    return ap_json(vocab.ordered_page(url, page, total, ids))
+    return await _paged_collection(request, "followers", Store.follower_count, Store.follower_ids)
 
 
 async def empty_collection(request: Request) -> Response:

@@ -22,6 +22,7 @@ from syndicate.publish.activitypub.remote import (
     AddressGuard,
     FetchError,
     fetch_document,
+    object_id,
     parse_networks,
     resolve_key,
 )
@@ -58,14 +59,6 @@ class InboxResult:
 
 class Unauthorized(Exception):
     pass
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
 
 
 class Federation:
@@ -216,7 +209,7 @@ class Federation:
             return InboxResult(401, str(exc))
         if not isinstance(activity, dict):
             return InboxResult(400, "body is not a JSON object")
-        if _id(activity.get("actor")) != actor.actor_id:
+        if object_id(activity.get("actor")) != actor.actor_id:
             return InboxResult(401, "the activity's actor is not the signer")
         await asyncio.to_thread(self.store.server_is_back, urlsplit(actor.actor_id).netloc)
         return await self.handle(activity, actor)
@@ -228,8 +221,8 @@ class Federation:
         removed. We check with the actor's own server (404/410) before forgetting it."""
         if not isinstance(activity, dict) or activity.get("type") != "Delete":
             return None
-        actor_id = _id(activity.get("actor"))
-        if not actor_id or _id(activity.get("object")) != actor_id:
+        actor_id = object_id(activity.get("actor"))
+        if not actor_id or object_id(activity.get("object")) != actor_id:
             return None
         try:
             await self.fetch(actor_id)
@@ -248,7 +241,7 @@ class Federation:
         if kind == "Undo":
             return await self._undo(activity, actor)
         if kind == "Delete":
-            if _id(activity.get("object")) == actor.actor_id:
+            if object_id(activity.get("object")) == actor.actor_id:
                 await asyncio.to_thread(self.store.remove_remote_actor, actor.actor_id)
                 return InboxResult(202, "actor removed")
             return InboxResult(202, "ignored")
@@ -257,13 +250,13 @@ class Federation:
         return InboxResult(202, "ignored")
 
     async def _follow(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
-        target = _id(activity.get("object")) or ""
+        target = object_id(activity.get("object")) or ""
         source_id = self.urls.source_of_actor(target)
         if source_id is None or source_id not in self.sources():
             return InboxResult(202, "ignored: not one of our actors")
         if not actor.inbox:
             return InboxResult(400, "the follower has no inbox")
-        follow_id = _id(activity)
+        follow_id = object_id(activity)
         new = await asyncio.to_thread(
             self.store.add_follower,
             source_id,
@@ -285,10 +278,10 @@ class Federation:
 
     async def _undo(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
         inner = activity.get("object")
-        inner_id = _id(inner)
+        inner_id = object_id(inner)
         inner_type = inner.get("type") if isinstance(inner, dict) else None
         if inner_type in (None, "Follow"):
-            target = _id(inner.get("object")) if isinstance(inner, dict) else None
+            target = object_id(inner.get("object")) if isinstance(inner, dict) else None
             for source_id in self._undo_targets(target, actor, inner_id):
                 if await asyncio.to_thread(self.store.remove_follower, source_id, actor.actor_id):
                     log.info("%s unfollowed %s", actor.actor_id, source_id)
@@ -316,9 +309,9 @@ class Federation:
         return out
 
     async def _react(self, activity: dict[str, Any], actor: RemoteActor, kind: str) -> InboxResult:
-        obj = _id(activity.get("object")) or ""
+        obj = object_id(activity.get("object")) or ""
         found = self.urls.article_of_object(obj)
-        activity_id = _id(activity)
+        activity_id = object_id(activity)
         if found is None or not activity_id:
             return InboxResult(202, "ignored: not one of our posts")
         article = await asyncio.to_thread(self.store.get_article, found[1])

@@ -146,7 +146,8 @@ def _same_origin(a: str, b: str) -> bool:
     return (pa.scheme, pa.netloc.lower()) == (pb.scheme, pb.netloc.lower())
 
 
-def _id(value: Any) -> str | None:
+def object_id(value: Any) -> str | None:
+    """The id of an AS2 reference, whether given as a bare URL or as an embedded object."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and isinstance(value.get("id"), str):
@@ -156,7 +157,7 @@ def _id(value: Any) -> str | None:
 
 def actor_from_documents(key_id: str, actor_doc: dict[str, Any], now: datetime) -> RemoteActor:
     """Pick the key `key_id` names out of an actor document and check who owns it."""
-    actor_id = _id(actor_doc)
+    actor_id = object_id(actor_doc)
     if not actor_id or not _same_origin(actor_id, key_id):
         raise SignatureError(f"key {key_id} does not belong to an actor on its own host")
     keys = actor_doc.get("publicKey")
@@ -179,8 +180,8 @@ def actor_from_documents(key_id: str, actor_doc: dict[str, Any], now: datetime) 
         actor_id=actor_id,
         key_id=key_id,
         public_pem=pem,
-        inbox=_id(actor_doc.get("inbox")),
-        shared_inbox=_id(endpoints.get("sharedInbox")),
+        inbox=object_id(actor_doc.get("inbox")),
+        shared_inbox=object_id(endpoints.get("sharedInbox")),
         fetched_at=now,
     )
 
