@@ -66,7 +66,10 @@ async def choose(ctx: IngestContext) -> None:
         wait = ctx.fetcher.blocked_for(ctx.source.url)
         if wait:  # the site is busy, not routeless: back off as it asked
             raise FetchError(ctx.source.url, "site answered 429/503 to discovery", retry_after=wait)
-        reasons = "; ".join(c.describe() for c in found.candidates) or "nothing answered"
+        reasons = (
+            "; ".join(" ".join(c.describe().split()) for c in found.candidates)
+            or "nothing answered"
+        )
         raise DiscoveryError(f"no working route found: {reasons}")
     apply_choice(ctx, best, found.reason(best), found.backfill_helper(best))
 

@@ -278,7 +278,8 @@ class Fetcher:
             resp = await self._request(robots_url, headers={}, conditional=False)
         except FetchError as exc:
             # RFC 9309 §2.3.1.4: unreachable (5xx, network) means complete disallow, for now.
-            log.warning("robots.txt of %s unreachable (%s): not crawling it now", url, exc.reason)
+            # INFO: the pass that needed it fails and logs its own one-line warning with this cause.
+            log.info("robots.txt of %s unreachable (%s): not crawling it now", url, exc.reason)
             return RobotsEntry("", now, "unreachable", error=exc.reason)
         if 400 <= resp.status < 500:
             return RobotsEntry("", now, "missing")  # §2.3.1.3: unavailable means allow all

@@ -132,6 +132,8 @@ async def run_source(
             True,
             exc.reason if exc.url in exc.reason else f"{exc.reason} ({exc.url})",
         )
+    except auto.DiscoveryError as exc:  # an expected outcome (site down, no route): no traceback
+        result.failed, result.error = True, str(exc)
     except Exception as exc:  # a source's bad data must never stop the others
         log.exception("source %s: unexpected error", source.id)
         result.failed, result.error = True, f"{type(exc).__name__}: {exc}"
