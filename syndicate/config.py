@@ -115,6 +115,13 @@ class FetchSettings(_Strict):
     per_host_concurrency: int = Field(2, gt=0)
     per_host_delay: Duration = timedelta(seconds=1)
     respect_robots: bool = True
+    # CIDRs ingest may fetch from besides configured source hosts (loopback, private … are refused).
+    allow_private_networks: list[str] = []
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        return FederationSettings._cidrs(v)
 
 
 class Defaults(_Strict):
@@ -310,6 +317,21 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
     return f"{key}: {msg}"
 
 
+def _duplicate_ids(data: dict[str, Any]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    sources = data.get("sources")
+    for i, src in enumerate(sources if isinstance(sources, list) else []):
+        sid = src.get("id") if isinstance(src, dict) else None
+        if isinstance(sid, str) and sid in seen:
+            out.append(
+                f"sources[{i}].id: duplicate source id {sid!r}; each source needs its own id"
+            )
+        if isinstance(sid, str):
+            seen.add(sid)
+    return out
+
+
 def config_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     return Path(cli_value or os.environ.get("SYNDICATE_CONFIG") or DEFAULT_CONFIG)
 
@@ -340,6 +362,8 @@ def settings_from_dict(data: dict[str, Any], path: Path | None = None) -> Settin
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         lines = [f"{name}: {_describe(e, data)}" for e in exc.errors()]
+        # Pydantic skips model-level checks when fields fail; report duplicates anyway.
+        lines += [f"{name}: {d}" for d in _duplicate_ids(data) if f"{name}: {d}" not in lines]
         raise ConfigError("\n".join(lines)) from None
     settings = settings.model_copy(update={"path": path.resolve() if path else None})
     return settings

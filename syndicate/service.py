@@ -32,7 +32,9 @@ async def _start_websub(state: AppState) -> Callable[[], Awaitable[None]]:
     from syndicate.publish import websub
 
     cursor = data_dir(state.settings) / "websub.cursor"
-    return await websub.start(lambda: state.settings, state.store, cursor, state.beat)
+    return await websub.start(
+        lambda: state.settings, state.store, cursor, state.beat, before_ping=state.feeds.check_now
+    )
 
 
 BACKGROUND_SERVICES.append(_start_websub)

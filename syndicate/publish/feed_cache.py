@@ -6,7 +6,9 @@ import email.utils
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from syndicate.config import Settings
 from syndicate.models import Article
@@ -14,6 +16,7 @@ from syndicate.publish.feeds import FORMATS, FeedInfo, article_link, last_modifi
 from syndicate.store import Store
 
 CHECK_EVERY = 1.0  # seconds between looks at the store's change counter
+MAX_ENTRIES = 512  # rendered feeds kept; arbitrary tag/page URLs must not grow memory without bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,12 @@ class FeedCache:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self._cache: dict[tuple[str, str, int], RenderedFeed] = {}
+        self._cache: OrderedDict[tuple[str, str, int], RenderedFeed] = OrderedDict()
         self._version = -1
+        self._version_at = datetime.now(UTC)
+        # Last validators handed out per feed, kept across re-renders so Last-Modified stays put
+        # when the bytes did not change and always moves forward when they did.
+        self._validators: OrderedDict[tuple[str, str, int], tuple[str, datetime]] = OrderedDict()
         self._checked = 0.0
         self._lock = threading.Lock()
 
@@ -62,15 +69,21 @@ class FeedCache:
             self._version = -1
             self._checked = 0.0
 
+    def check_now(self) -> None:
+        """Look at the store on the next request, e.g. right before telling a WebSub hub that
+        feeds changed: the hub's fetch must not get the copy rendered before the change."""
+        self._checked = 0.0
+
     def _refresh_version(self) -> None:
         now = time.monotonic()
         if now - self._checked < CHECK_EVERY:
             return
         self._checked = now
-        version = self.store.last_event_id()
+        version, at = self.store.last_event()
         if version != self._version:
             self._cache.clear()
             self._version = version
+            self._version_at = at or datetime.now(UTC)
 
     def get(self, key: str, fmt: str, page: int = 1) -> RenderedFeed:
         if fmt not in FORMATS:
@@ -79,17 +92,34 @@ class FeedCache:
             self._refresh_version()
             cached = self._cache.get((key, fmt, page))
             if cached is not None:
+                self._cache.move_to_end((key, fmt, page))
                 return cached
+            version_at = self._version_at
         info, articles = self._select(key, page)
         body = render(info, articles, fmt)
-        feed = RenderedFeed(
-            body=body,
-            content_type=FORMATS[fmt],
-            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
-            last_modified=email.utils.format_datetime(last_modified(articles), usegmt=True),
-        )
+        # Last-Modified must move whenever the body may have: adding an older-dated article or
+        # removing one changes the feed without changing its newest item time.
+        changed = max(last_modified(articles), version_at).astimezone(UTC).replace(microsecond=0)
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         with self._lock:
+            previous = self._validators.get((key, fmt, page))
+            if previous is not None:
+                prev_etag, prev_changed = previous
+                if prev_etag == etag:
+                    changed = prev_changed
+                elif changed <= prev_changed:  # HTTP dates have one-second resolution
+                    changed = prev_changed + timedelta(seconds=1)
+            feed = RenderedFeed(
+                body=body,
+                content_type=FORMATS[fmt],
+                etag=etag,
+                last_modified=email.utils.format_datetime(changed, usegmt=True),
+            )
             self._cache[(key, fmt, page)] = feed
+            self._validators[(key, fmt, page)] = (etag, changed)
+            for table in (self._cache, self._validators):
+                while len(table) > MAX_ENTRIES:
+                    table.popitem(last=False)
         return feed
 
     def info(self, key: str) -> FeedInfo:
@@ -148,8 +178,8 @@ class FeedCache:
             )
         else:
             articles = self.store.latest_articles([key], limit=size + 1, offset=offset)
-        if page > 1 and not articles:
-            raise UnknownFeed(f"{key} page {page}")
+        if not articles and (page > 1 or key.startswith("tag/")):
+            raise UnknownFeed(f"{key} page {page}")  # unknown tags are 404s, not cached empties
         if len(articles) > size:
             articles = articles[:size]
             info.next_url = {fmt: info.page_url(fmt, page + 1) for fmt in FORMATS}

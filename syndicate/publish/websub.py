@@ -83,12 +83,14 @@ class WebSubPublisher:
         *,
         beat: Callable[[str, float], None] | None = None,
         client: httpx.AsyncClient | None = None,
+        before_ping: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings  # a getter, so a reloaded config (new hub, new sources) applies
         self.store = store
         self.cursor_path = cursor_path
         self.beat = beat or (lambda name, limit: None)
         self.client = client
+        self.before_ping = before_ping or (lambda: None)
         self.cursor = 0
         self.delay = POLL_EVERY
 
@@ -108,6 +110,7 @@ class WebSubPublisher:
         enabled = {s.id for s in settings.sources if s.enabled}
         urls = feed_urls(settings.server.base_url, changed_feed_keys(events, tags, enabled))
         assert self.client is not None
+        self.before_ping()  # the hub fetches right away: feeds must already show the change
         for url in urls:
             reason = await ping(self.client, hub, url)
             metrics.WEBSUB_PINGS.labels("ok" if reason is None else "failed").inc()
@@ -161,6 +164,7 @@ async def start(
     store: Store,
     cursor_path: Path,
     beat: Callable[[str, float], None] | None = None,
+    before_ping: Callable[[], None] | None = None,
 ) -> Callable[[], Awaitable[None]]:
     """Start the publisher task; returns the async stop function the service calls on shutdown."""
     client = httpx.AsyncClient(
@@ -168,7 +172,9 @@ async def start(
         headers={"User-Agent": settings().user_agent()},
         follow_redirects=False,
     )
-    publisher = WebSubPublisher(settings, store, cursor_path, beat=beat, client=client)
+    publisher = WebSubPublisher(
+        settings, store, cursor_path, beat=beat, client=client, before_ping=before_ping
+    )
     task = asyncio.create_task(publisher.run(), name="websub")
 
     async def stop() -> None:

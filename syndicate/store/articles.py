@@ -13,6 +13,7 @@ from syndicate.store.tables import article_events, articles
 # Fields compared to decide that an article was corrected (a reader would notice these).
 CORRECTION_FIELDS = ("title", "content_text")
 TAG_SCAN_LIMIT = 5000
+EVENT_LOCK = 0x5E7E  # advisory lock key that orders article_events ids on PostgreSQL
 
 
 def _offset(dt: datetime | None) -> int | None:
@@ -106,6 +107,12 @@ class ArticleQueries:
         backfill: bool = False,
         detail: dict | None = None,
     ) -> None:
+        if conn.dialect.name == "postgresql":
+            # Sequence values are handed out at insert but become visible at commit, so two
+            # writers could commit ids 11 then 10 and a poller past 11 would never see 10.
+            # One transaction-scoped lock makes event ids commit in order (SQLite already
+            # serialises writers).
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
         conn.execute(
             insert(article_events).values(
                 article_id=article_id,
@@ -354,6 +361,16 @@ class ArticleQueries:
                 .order_by(articles.c.first_seen)
             )
             return [row_to_article(r) for r in rows]
+
+    def last_event(self) -> tuple[int, datetime | None]:
+        """(id, time) of the newest change event; (0, None) when nothing happened yet."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(article_events.c.id, article_events.c.at)
+                .order_by(article_events.c.id.desc())
+                .limit(1)
+            ).first()
+        return (row.id, row.at) if row else (0, None)
 
     def last_event_id(self) -> int:
         with self.engine.connect() as conn:

@@ -134,3 +134,18 @@ def test_defaults_fill_in_per_source(tmp_path: Path) -> None:
     assert s.interval(src) == timedelta(minutes=5)
     assert s.timezone(src) == "Asia/Jayapura"
     assert s.folder_path(src).is_dir()
+
+
+def test_a_duplicate_id_is_reported_with_other_problems() -> None:
+    data = {
+        "server": {"base_ur": "http://x"},
+        "sources": [
+            {"id": "a", "name": "A", "url": "https://a.example/"},
+            {"id": "a", "name": "A2", "url": "https://b.example/"},
+        ],
+    }
+    with pytest.raises(ConfigError) as exc:
+        settings_from_dict(data)
+    lines = str(exc.value).splitlines()
+    assert any("server.base_ur: unknown key" in line for line in lines)
+    assert sum("sources[1].id: duplicate source id 'a'" in line for line in lines) == 1
