@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -103,35 +104,10 @@ def handle(source_id: str, base_url: str) -> str:
     return f"@{source_id}@{urlsplit(base_url).netloc}"
 
 
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) else len(value)
-
-
-def _plain(row: Any) -> dict[str, Any]:
-    if isinstance(row, dict):
-        return row
-    return {k: getattr(row, k) for k in getattr(row, "__slots__", ())} or vars(row)
-
-
-def federation_numbers(
-    store: Store, source_id: str
-) -> tuple[int | None, list[dict[str, Any]] | None]:
-    """(followers, per-server delivery health, worst first); None where federation storage is
-    not there (the page shows a dash)."""
-    followers = servers = None
-    try:
-        if hasattr(store, "follower_count"):
-            followers = store.follower_count(source_id)
-        elif hasattr(store, "followers"):
-            followers = _count(store.followers(source_id))
-    except Exception:  # a page must render even when a newer table is missing
-        followers = None
-    try:
-        if hasattr(store, "delivery_failures_by_server"):
-            servers = [_plain(r) for r in store.delivery_failures_by_server(source_id)]
-    except Exception:
-        servers = None
-    return followers, servers
+def federation_numbers(store: Store, source_id: str) -> tuple[int, list[dict[str, Any]]]:
+    """(followers, per-server delivery health, worst first) for a source's pages."""
+    servers = [asdict(r) for r in store.delivery_failures_by_server(source_id)]
+    return store.follower_count(source_id), servers
 
 
 def source_status(
@@ -174,12 +150,10 @@ def source_status(
         "articles": store.count_articles(src.id),
         "followers": followers,
         "servers": servers,
-        "delivery_failures": None
-        if servers is None
-        else {
-            r["host"]: r.get("failing_deliveries", 0) + r.get("dead_deliveries", 0)
+        "delivery_failures": {
+            r["host"]: r["failing_deliveries"] + r["dead_deliveries"]
             for r in servers
-            if r.get("failing_deliveries", 0) + r.get("dead_deliveries", 0)
+            if r["failing_deliveries"] + r["dead_deliveries"]
         },
         "health": health,
     }
