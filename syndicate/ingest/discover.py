@@ -137,6 +137,7 @@ async def discover(
     fetcher: Fetcher, site_url: str, *, timezone: str = "Asia/Makassar"
 ) -> Discovery:
     found = Discovery(site_url)
+    fetcher.guard.trust(site_url)  # the operator named this site (a source's url or `discover URL`)
     home = await _get(fetcher, site_url, HTML_ACCEPT)
     home_html = home.text if home else ""
     doc = html_route.parse(home_html) if home_html else None

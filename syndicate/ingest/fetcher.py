@@ -11,19 +11,24 @@ import asyncio
 import email.utils
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from protego import Protego
+
+from syndicate.netguard import BlockedAddress, NetGuard, UnresolvableHost
 
 log = logging.getLogger("syndicate.fetch")
 
 RETRYABLE = (429, 500, 502, 503, 504)
 ANSWERS = (404, 410)  # statuses a route wants to see (an article is gone), not errors
+REDIRECTS = (301, 302, 303, 307, 308)
+STATS_LOG = 1000  # requests kept in FetchStats.log (a `syndicate run` fetcher lives for months)
 
 
 class ValidatorStore(Protocol):
@@ -51,6 +56,10 @@ class RobotsDisallowed(FetchError):
 
     def __init__(self, url: str) -> None:
         super().__init__(url, "disallowed by robots.txt")
+
+
+class AddressRefused(FetchError):
+    """The URL (or a redirect hop) points at a non-public address the operator did not allow."""
 
 
 @dataclass(slots=True)
@@ -113,6 +122,10 @@ class FetchOptions:
     )
     respect_robots: bool = True
     robots_ttl: float = 24 * 3600.0  # RFC 9309 §2.4: a cached robots.txt may be used for 24 hours
+    # SSRF guard: non-public addresses are refused unless in these CIDRs or on a trusted host:port
+    # (the operator's configured sources; see syndicate.netguard).
+    allow_private_networks: tuple[str, ...] = ()
+    trusted_urls: tuple[str, ...] = ()
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -199,7 +212,8 @@ class FetchStats:
     robots_fetches: int = 0
     disallowed: int = 0
     retries: int = 0
-    log: list[tuple[str, int, bool]] = field(default_factory=list)  # (url, status, conditional)
+    # (url, status, conditional) of the latest STATS_LOG requests
+    log: deque[tuple[str, int, bool]] = field(default_factory=lambda: deque(maxlen=STATS_LOG))
 
 
 class Fetcher:
@@ -218,10 +232,10 @@ class Fetcher:
         self.client = httpx.AsyncClient(
             headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate, br"},
             timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
-            follow_redirects=True,
-            max_redirects=options.max_redirects,
+            follow_redirects=False,  # followed in _stream so every hop passes the address guard
             transport=transport,
         )
+        self.guard = NetGuard(options.allow_private_networks, options.trusted_urls)
         self._global = asyncio.Semaphore(options.concurrency)
         self._hosts: dict[str, _Host] = {}
         # The token robots.txt groups are matched against: the product name of our User-Agent.
@@ -399,9 +413,38 @@ class Fetcher:
         return result
 
     async def _stream(self, url: str, headers: dict[str, str]) -> FetchResponse:
+        """GET with redirects followed by hand: each hop is checked by the address guard."""
+        hop = url
+        for _ in range(self.options.max_redirects + 1):
+            await self._check_address(url, hop)
+            answer = await self._stream_once(url, hop, headers)
+            if isinstance(answer, FetchResponse):
+                return answer
+            hop = answer
+        raise FetchError(url, f"more than {self.options.max_redirects} redirects")
+
+    async def _check_address(self, url: str, hop: str) -> None:
+        try:
+            await self.guard.check(hop)
+        except BlockedAddress as exc:
+            where = "" if hop == url else f" (redirected to {hop})"
+            raise AddressRefused(url, f"{exc}{where}") from None
+        except UnresolvableHost as exc:
+            raise FetchError(url, str(exc)) from None
+
+    async def _stream_once(
+        self, url: str, hop: str, headers: dict[str, str]
+    ) -> FetchResponse | str:
+        """One request: the response, or for a redirect the URL it points to."""
         cap = self.options.max_body_bytes
         try:
-            async with self.client.stream("GET", url, headers=headers) as resp:
+            async with self.client.stream("GET", hop, headers=headers) as resp:
+                location = resp.headers.get("location")
+                if resp.status_code in REDIRECTS and location:
+                    target = urljoin(str(resp.url), location.strip())
+                    if urlsplit(target).scheme not in ("http", "https"):
+                        raise FetchError(url, f"redirect to a non-http(s) URL: {target[:200]}")
+                    return target.split("#", 1)[0]
                 body = bytearray()
                 if resp.status_code < 300 or resp.status_code in ANSWERS:
                     declared = resp.headers.get("content-length")
@@ -416,8 +459,6 @@ class Fetcher:
                 return FetchResponse(
                     str(resp.url), resp.status_code, url, resp.headers, bytes(body)
                 )
-        except httpx.TooManyRedirects:
-            raise FetchError(url, f"more than {self.options.max_redirects} redirects") from None
         except httpx.TimeoutException as exc:
             raise FetchError(url, f"timed out ({type(exc).__name__})") from None
         except httpx.DecodingError as exc:

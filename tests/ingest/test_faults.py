@@ -11,6 +11,8 @@ from ingest_util import corpus_settings, run_pass, store, stored_keys, truth_key
 
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions, RobotsDisallowed
 
+LOOPBACK = ("127.0.0.0/8",)  # these tests drive a bare Fetcher at corpus sites on 127.0.0.1
+
 
 def test_every_article_arrives_within_five_passes_at_fail_rate_30_percent(corpus_server, store):  # type: ignore[no-untyped-def]  # noqa: F811
     sites = ["detailnews", "nusautara"]
@@ -89,7 +91,11 @@ def test_a_slow_site_does_not_delay_the_others(corpus_server, store):  # type: i
 
 def test_robots_disallow_is_honoured(corpus_server):  # type: ignore[no-untyped-def]
     server = corpus_server("kabarkito", "t0")
-    opts = FetchOptions(user_agent="syndicate/test (+http://example.org)", per_host_delay=0)
+    opts = FetchOptions(
+        allow_private_networks=LOOPBACK,
+        user_agent="syndicate/test (+http://example.org)",
+        per_host_delay=0,
+    )
 
     async def go() -> None:
         async with Fetcher(opts) as f:
@@ -113,13 +119,22 @@ def test_body_cap_and_total_timeout(corpus_server):  # type: ignore[no-untyped-d
 
     async def go() -> None:
         async with Fetcher(
-            FetchOptions(user_agent="t/1", per_host_delay=0, max_body_bytes=5000)
+            FetchOptions(
+                allow_private_networks=LOOPBACK,
+                user_agent="t/1",
+                per_host_delay=0,
+                max_body_bytes=5000,
+            )
         ) as f:
             with pytest.raises(FetchError, match="cap"):
                 await f.get(server.base + "/")
         async with Fetcher(
             FetchOptions(
-                user_agent="t/1", per_host_delay=0, total_timeout=1.0, respect_robots=False
+                allow_private_networks=LOOPBACK,
+                user_agent="t/1",
+                per_host_delay=0,
+                total_timeout=1.0,
+                respect_robots=False,
             )
         ) as f:
             with pytest.raises(FetchError, match="timed out"):
@@ -132,7 +147,12 @@ def test_per_host_delay_spaces_requests(corpus_server):  # type: ignore[no-untyp
     server = corpus_server("detailnews", "t0", "--quiet")
 
     async def go() -> float:
-        opts = FetchOptions(user_agent="t/1", per_host_delay=0.2, respect_robots=False)
+        opts = FetchOptions(
+            allow_private_networks=LOOPBACK,
+            user_agent="t/1",
+            per_host_delay=0.2,
+            respect_robots=False,
+        )
         async with Fetcher(opts) as f:
             loop = asyncio.get_running_loop()
             start = loop.time()
@@ -148,7 +168,9 @@ def test_wrong_charset_header_is_not_believed(corpus_server):  # type: ignore[no
     server = corpus_server("detailnews", "t0", "--quiet", "--wrong-charset")
 
     async def go() -> str:
-        async with Fetcher(FetchOptions(user_agent="t/1", per_host_delay=0)) as f:
+        async with Fetcher(
+            FetchOptions(allow_private_networks=LOOPBACK, user_agent="t/1", per_host_delay=0)
+        ) as f:
             resp = await f.get(server.base + "/")
             assert resp.charset == "windows-1252"
             return resp.text
