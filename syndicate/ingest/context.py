@@ -41,6 +41,7 @@ class IngestContext:
     state: SourceState
     first_pass: bool  # nothing stored yet for this source: take at most `limit` newest
     limit: int  # the backfill size on a first pass, else the most a pass takes
+    unconditional: bool = False  # `fetch --backfill`: read listings in full, never ask for a 304
     not_modified: bool = False  # set by a route when the source answered 304 (nothing to parse)
     notes: list[str] = field(default_factory=list)  # route decisions worth showing the operator
     # Listing responses whose validators are saved only when every item of the pass was stored:
@@ -74,6 +75,11 @@ class IngestContext:
         if dt is not None and dt.tzinfo is None:
             return dt.replace(tzinfo=self.tzinfo)
         return dt
+
+    @property
+    def conditional(self) -> bool:
+        """Whether listing requests may send validators (and so be answered 304)."""
+        return not self.unconditional
 
     def remember_later(self, resp: FetchResponse) -> None:
         self.pending.append(resp)

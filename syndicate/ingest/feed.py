@@ -7,6 +7,7 @@ backfill size is reached.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import re
@@ -18,7 +19,7 @@ import feedparser
 
 from syndicate.ingest.context import IngestContext, Window
 from syndicate.ingest.fetcher import FetchResponse
-from syndicate.ingest.pages import article_or_note, from_fragment
+from syndicate.ingest.pages import article_or_note, fragment_or_note
 from syndicate.models import Entry
 from syndicate.normalize.clean import html_to_text, sanitize_html, summarize
 from syndicate.normalize.urls import canonicalize_url
@@ -162,12 +163,14 @@ async def read_feed(ctx: IngestContext, url: str) -> tuple[list[Entry], list[Fet
 
     Returns ([], [resp]) when the feed answered 304.
     """
-    resp = await ctx.fetcher.get(url, accept=FEED_ACCEPT)
+    resp = await ctx.fetcher.get(url, accept=FEED_ACCEPT, conditional=ctx.conditional)
     if resp.not_modified:
         return [], [resp]
     if resp.gone:
         raise FeedParseError(f"feed {url} answered HTTP {resp.status}")
-    parsed = parse_feed(resp.content, resp.url, resp.headers.get("content-type"))
+    parsed = await asyncio.to_thread(
+        parse_feed, resp.content, resp.url, resp.headers.get("content-type")
+    )
     entries = feed_entries(parsed, resp, ctx)
     responses = [resp]
     nxt, pages = next_link(parsed), 1
@@ -175,7 +178,9 @@ async def read_feed(ctx: IngestContext, url: str) -> tuple[list[Entry], list[Fet
         more = await ctx.fetcher.get(nxt, accept=FEED_ACCEPT, conditional=False)
         if not more.ok:
             break
-        page = parse_feed(more.content, more.url, more.headers.get("content-type"))
+        page = await asyncio.to_thread(
+            parse_feed, more.content, more.url, more.headers.get("content-type")
+        )
         new = [e for e in feed_entries(page, more, ctx) if e.guid not in {x.guid for x in entries}]
         if not new:
             break
@@ -209,7 +214,9 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             if excerpt and not _newer(entry, old.updated):
                 continue  # known and the feed shows no change: no page fetch
         if not excerpt:
-            yield from_fragment(ctx, entry)
+            full = await fragment_or_note(ctx, entry)
+            if full is not None:
+                yield full
             continue
         page, page_responses = await article_or_note(ctx, entry.url, entry)
         if page is None:

@@ -10,6 +10,7 @@ title/date/author/body/image for the article pages (passed to the extractor).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -223,6 +224,12 @@ def article_links(doc: etree._Element, url: str, selector: str | None = None) ->
     return [link for link, s in links if s in keep]
 
 
+def _links(resp: FetchResponse, selector: str | None) -> tuple[etree._Element | None, list[str]]:
+    """Parse a listing page and pick its article links (CPU work, run in a thread)."""
+    doc = parse(resp.text)
+    return doc, ([] if doc is None else article_links(doc, resp.url, selector))
+
+
 @dataclass
 class Listing:
     links: list[str] = field(default_factory=list)
@@ -273,14 +280,10 @@ async def read_listing(
                 raise FetchError(url, f"listing answered HTTP {resp.status}", status=resp.status)
             break
         result.responses.append(resp)
-        doc = parse(resp.text)
+        doc, found = await asyncio.to_thread(_links, resp, ctx.source.selectors.get("links"))
         if doc is None:
             break
-        fresh = [
-            link
-            for link in article_links(doc, resp.url, ctx.source.selectors.get("links"))
-            if link not in result.links
-        ]
+        fresh = [link for link in found if link not in result.links]
         if not fresh and not first:
             break
         result.links.extend(fresh)
@@ -290,7 +293,9 @@ async def read_listing(
 
 async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
     want = ctx.limit if ctx.first_pass else max(ctx.limit, 20)
-    listings = [await read_listing(ctx, u, want) for u in listing_urls(ctx)]
+    listings = [
+        await read_listing(ctx, u, want, conditional=ctx.conditional) for u in listing_urls(ctx)
+    ]
     if all(lst.unchanged for lst in listings):
         ctx.not_modified = True
         return

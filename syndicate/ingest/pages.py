@@ -6,13 +6,14 @@ extraction itself is normalize.extract's job.
 
 from __future__ import annotations
 
+import asyncio
 import html as _html
 import logging
 from datetime import UTC, datetime
 
 from syndicate import metrics
 from syndicate.ingest.context import IngestContext
-from syndicate.ingest.fetcher import FetchError, FetchResponse, RobotsDisallowed
+from syndicate.ingest.fetcher import AddressRefused, FetchError, FetchResponse, RobotsDisallowed
 from syndicate.models import Entry
 from syndicate.normalize.extract import amp_url, extract_article, merge_pages, next_page_url
 from syndicate.normalize.urls import canonicalize_url
@@ -31,7 +32,7 @@ class PageGone(Exception):
         self.url, self.status = url, status
 
 
-def extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None) -> Entry:
+def _extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None) -> Entry:
     return extract_article(
         html,
         url,
@@ -41,6 +42,20 @@ def extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None)
         hints=hints,
         now=datetime.now(UTC),
     )
+
+
+async def extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None) -> Entry:
+    """extract_article in a worker thread: a big page takes a second of CPU, and the event loop
+    also serves the web app and runs deliveries."""
+    return await asyncio.to_thread(_extract, ctx, html, url, hints)
+
+
+def _read_page(
+    ctx: IngestContext, resp: FetchResponse, hints: Entry | None
+) -> tuple[str, Entry, str | None]:
+    """Decode, extract and find the next page of one response (all CPU: run in a thread)."""
+    html = resp.text
+    return html, _extract(ctx, html, resp.url, hints), next_page_url(html, resp.url)
 
 
 def looks_like_article(entry: Entry) -> bool:
@@ -65,24 +80,21 @@ async def read_article(
         return None, [resp]
     if resp.gone:
         raise PageGone(url, resp.status)
-    html = resp.text
-    entry = extract(ctx, html, resp.url, hints)
+    html, entry, nxt = await asyncio.to_thread(_read_page, ctx, resp, hints)
     responses = [resp]
     pages = [entry]
     seen = {canonicalize_url(resp.url)}
-    nxt = next_page_url(html, resp.url)
     while nxt and len(pages) < ctx.source.max_pages and canonicalize_url(nxt) not in seen:
         seen.add(canonicalize_url(nxt))
         try:
             more = await ctx.fetcher.get(nxt, accept=HTML_ACCEPT, conditional=False)
-        except RobotsDisallowed:
+        except (RobotsDisallowed, AddressRefused):
             break
         if not more.ok:
             break
-        page_html = more.text
-        pages.append(extract(ctx, page_html, more.url, hints))
+        _html_more, page, nxt = await asyncio.to_thread(_read_page, ctx, more, hints)
+        pages.append(page)
         responses.append(more)
-        nxt = next_page_url(page_html, more.url)
     if len(pages) > 1:
         entry = merge_pages(pages)
     if len(entry.content_text) < MIN_BODY_CHARS:
@@ -98,7 +110,7 @@ async def read_article(
 async def _amp_fallback(
     ctx: IngestContext, html: str, url: str, hints: Entry | None, entry: Entry
 ) -> Entry:
-    amp = amp_url(html, url)
+    amp = await asyncio.to_thread(amp_url, html, url)
     if not amp or canonicalize_url(amp) == canonicalize_url(url):
         return entry
     try:
@@ -108,7 +120,8 @@ async def _amp_fallback(
         return entry
     if not resp.ok:
         return entry
-    amp_entry = extract(ctx, resp.text, url, hints or entry)
+    amp_html = await asyncio.to_thread(lambda: resp.text)
+    amp_entry = await extract(ctx, amp_html, url, hints or entry)
     if len(amp_entry.content_text) <= len(entry.content_text):
         return entry
     # Keep the main page's identity; take the AMP body (and anything the main page lacked).
@@ -131,12 +144,12 @@ def html_document(fragment: str, title: str = "") -> str:
     )
 
 
-def from_fragment(ctx: IngestContext, entry: Entry) -> Entry:
+async def from_fragment(ctx: IngestContext, entry: Entry) -> Entry:
     """Clean an article body a feed or API gave in full, the same way a page body is cleaned
     (dateline, byline, "Baca Juga" out); the feed's own identity and times are kept."""
     if not entry.content_html:
         return entry
-    out = extract(ctx, html_document(entry.content_html, entry.title), entry.url, entry)
+    out = await extract(ctx, html_document(entry.content_html, entry.title), entry.url, entry)
     if not out.content_text:
         return entry
     out.url, out.canonical_url, out.guid = entry.url, entry.canonical_url, entry.guid
@@ -153,6 +166,18 @@ def from_fragment(ctx: IngestContext, entry: Entry) -> Entry:
     return out
 
 
+async def fragment_or_note(ctx: IngestContext, entry: Entry) -> Entry | None:
+    """from_fragment for a route's loop: an item the extractor chokes on fails alone (counted,
+    logged once, retried next pass) instead of ending the pass."""
+    try:
+        return await from_fragment(ctx, entry)
+    except Exception as exc:
+        log.exception("source %s: cannot clean %s", ctx.source.id, entry.url)
+        metrics.record_extraction_failure(ctx.source.id)
+        ctx.item_failed(entry.url, f"{type(exc).__name__}: {exc}")
+        return None
+
+
 async def article_or_note(
     ctx: IngestContext, url: str, hints: Entry | None = None, *, conditional: bool = False
 ) -> tuple[Entry | None, list[FetchResponse]]:
@@ -161,6 +186,10 @@ async def article_or_note(
         return await read_article(ctx, url, hints, conditional=conditional)
     except RobotsDisallowed:
         ctx.notes.append(f"{url}: disallowed by robots.txt, skipped")
+        return None, []
+    except AddressRefused as exc:  # a link into a private network: never read, never retried
+        log.warning("source %s: %s", ctx.source.id, exc.reason)
+        ctx.notes.append(f"{url}: {exc.reason}, skipped")
         return None, []
     except PageGone as exc:
         ctx.notes.append(f"{url}: HTTP {exc.status}, skipped")

@@ -43,6 +43,9 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 MAX_REMOVAL_CHECKS = 10  # article pages re-requested per pass to confirm a deletion
 STORY_DAYS = 3
+# A NEW article published this long before the source's previous successful pass is backfill
+# (listed, never announced): a late-found article from yesterday is still news, an old one is not.
+ANNOUNCE_MARGIN = timedelta(days=1)
 
 
 def backoff_delay(failures: int) -> timedelta:
@@ -52,9 +55,15 @@ def backoff_delay(failures: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** (failures - 1)), BACKOFF_CAP)
 
 
-def route_for(source: SourceSettings, state_route: str | None) -> str:
+def route_for(source: SourceSettings) -> str:
     """The route a pass runs: `auto` picks (and remembers) its own."""
     return source.kind
+
+
+def source_urls(settings: Settings) -> tuple[str, ...]:
+    """Every URL the operator configured: their hosts may be private (the address guard trusts them)."""
+    urls = [u for s in settings.sources if _is_http(s) for u in (s.url, s.feed_url) if u]
+    return tuple(dict.fromkeys(urls))
 
 
 def fetch_options(settings: Settings) -> FetchOptions:
@@ -70,6 +79,8 @@ def fetch_options(settings: Settings) -> FetchOptions:
         per_host_concurrency=f.per_host_concurrency,
         per_host_delay=f.per_host_delay.total_seconds(),
         respect_robots=f.respect_robots,
+        allow_private_networks=tuple(f.allow_private_networks),
+        trusted_urls=source_urls(settings),
     )
 
 
@@ -95,14 +106,16 @@ async def run_source(
     started = time.monotonic()
     now = datetime.now(UTC)
     state = store.source_state(source.id)
-    first_pass = store.count_articles(source.id) == 0 and not state.last_success_at
+    # Until a pass succeeds, every pass is the first: one that failed halfway left a partial backlog.
+    first_pass = not state.last_success_at
     limit = backfill or (
         settings.backfill(source) if first_pass else max(settings.backfill(source), 100)
     )
-    route = route_for(source, state.route)
-    ctx = IngestContext(
-        settings, source, store, fetcher, state, first_pass or bool(backfill), limit
-    )
+    route = route_for(source)
+    backfilling = first_pass or bool(backfill)
+    ctx = IngestContext(settings, source, store, fetcher, state, backfilling, limit)
+    ctx.unconditional = bool(backfill)  # `fetch --backfill N` must read the listing, not get a 304
+    announce_after = state.last_success_at - ANNOUNCE_MARGIN if state.last_success_at else None
     ctx.entry_url = source.feed_url if source.kind != "auto" else state.route_url
     if progress is not None:
         ctx.progress = lambda done, total: progress(source.id, done, total)
@@ -113,7 +126,12 @@ async def run_source(
     try:
         async for entry in ROUTES[route](ctx):
             # Stored one by one, so a failure later in the pass keeps what came before.
-            change = store_entry(store, source.id, entry, first_pass)
+            old_news = (
+                announce_after is not None
+                and entry.published is not None
+                and _before(entry.published, announce_after)
+            )
+            change = store_entry(store, source.id, entry, backfilling or old_news)
             if change is Change.NEW:
                 result.new += 1
             elif change is Change.UPDATED:
@@ -148,6 +166,13 @@ async def run_source(
             state.cursor["robots"] = robots.to_dict()
     _record(store, state, result, now, route, ctx, retry_after)
     return result
+
+
+def _before(published: datetime, when: datetime) -> bool:
+    """published < when; a naive time (no offset known) is read as UTC."""
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return published < when
 
 
 def store_entry(store: Store, source_id: str, entry: Entry, backfill: bool = False) -> Change:

@@ -7,6 +7,7 @@ sitemaps are read on the first pass (backfill) and then once a day for older cor
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import logging
 import re
@@ -157,7 +158,8 @@ async def fetch_sitemap(
         return None, resp
     if resp.gone:
         raise SitemapError(f"sitemap {url} answered HTTP {resp.status}")
-    return parse_sitemap(resp.content, resp.url, ctx.timezone), resp
+    sitemap = await asyncio.to_thread(parse_sitemap, resp.content, resp.url, ctx.timezone)
+    return sitemap, resp
 
 
 async def walk(
@@ -227,14 +229,14 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
     last_full = float(ctx.cursor.get("sitemaps_full_at") or 0)
     read_full = bool(full) and (ctx.first_pass or time.time() - last_full > FULL_RECHECK)
     roots = incremental + (full if read_full else [])
-    urls, responses, state = await walk(ctx, roots)
+    urls, responses, state = await walk(ctx, roots, conditional=ctx.conditional)
     if state == "unchanged":
         ctx.not_modified = True
         return
     skip = set(ctx.cursor.get("not_articles", []))
-    candidates = [u for u in urls if canonicalize_url(u.loc) not in skip][
-        : ctx.limit if ctx.first_pass else None
-    ]
+    # Newest first, capped on every pass: a changed sitemap must not turn into a crawl of its
+    # whole backlog (ctx.limit is the backfill size on a first pass, a bit more later).
+    candidates = [u for u in urls if canonicalize_url(u.loc) not in skip][: ctx.limit]
     window = Window(complete=state == "complete" and (read_full or not full))
     total = len(candidates)
     not_articles: list[str] = []

@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urljoin
 
 from syndicate.ingest.context import IngestContext, Window
 from syndicate.ingest.fetcher import FetchError, FetchResponse
-from syndicate.ingest.pages import from_fragment
+from syndicate.ingest.pages import fragment_or_note
 from syndicate.models import Entry
 from syndicate.normalize.clean import html_to_text, summarize
 from syndicate.normalize.urls import canonicalize_url
@@ -252,7 +252,7 @@ async def list_posts(ctx: IngestContext, root: str) -> tuple[list[dict], list[Fe
     first = ctx.first_pass or not since_gmt
     per_page = INCREMENTAL_PAGE  # the same first URL on every pass, so validators match
     base = {"_embed": 1, "orderby": "modified", "order": "desc", "per_page": per_page}
-    data, resp = await _posts_page(ctx, root, base, conditional=True)
+    data, resp = await _posts_page(ctx, root, base, conditional=ctx.conditional)
     if data is None:
         return [], [resp], False
     responses, posts = [resp], list(data)
@@ -326,9 +326,13 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         if not entry.url:
             continue
         window.add(entry.canonical_url, entry.guid, published=entry.published)
-        yield from_fragment(ctx, entry)
+        full = await fragment_or_note(ctx, entry)
+        if full is None:
+            continue
+        yield full
         newest = max(newest, (str(post.get("modified_gmt") or ""), str(post.get("modified") or "")))
-    if newest[0]:
+    # A failed post must show up as changed again next pass: keep the cursor where it was.
+    if newest[0] and not ctx.failed_items:
         ctx.cursor["wp_modified_gmt"], ctx.cursor["wp_modified"] = newest
     if complete:
         ctx.window = window
