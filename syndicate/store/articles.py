@@ -259,6 +259,27 @@ class ArticleQueries:
                 self._add_event(conn, article_id, row._mapping["source_id"], Change.REMOVED, now)
         return removed
 
+    def remove_article(self, article_id: str, *, now: datetime | None = None) -> bool:
+        """Mark an article removed at once (its publisher said so, or its file is gone).
+
+        Returns True when this call removed it; an article already removed gets no second event.
+        """
+        now = now or datetime.now(UTC)
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(articles)
+                .where(
+                    articles.c.id == article_id,
+                    articles.c.status == ArticleStatus.ACTIVE.value,
+                )
+                .values(status=ArticleStatus.REMOVED.value, removed_at=now)
+                .returning(articles.c.source_id)
+            ).first()
+            if done is None:
+                return False
+            self._add_event(conn, article_id, done.source_id, Change.REMOVED, now)
+        return True
+
     def get_article(self, article_id: str) -> Article | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
@@ -326,16 +347,6 @@ class ArticleQueries:
                 day = published.astimezone(tz).date().isoformat()
                 out[day] = out.get(day, 0) + 1
         return out
-
-    def source_article_ids(
-        self, source_id: str, *, include_removed: bool = False
-    ) -> list[tuple[str, str]]:
-        """(id, url) of every article of a source, for removal checks."""
-        q = select(articles.c.id, articles.c.url).where(articles.c.source_id == source_id)
-        if not include_removed:
-            q = q.where(articles.c.status == ArticleStatus.ACTIVE.value)
-        with self.engine.connect() as conn:
-            return [(r.id, r.url) for r in conn.execute(q)]
 
     def count_articles(self, source_id: str | None = None) -> int:
         q = (

@@ -6,7 +6,10 @@ a list of posts, or {"posts": [...]}; every problem is answered with a 4xx that 
     {"source": "dinkes", "id": "2026-001", "title": "...", "content_html": "<p>...</p>",
      "published": "2026-01-05T11:42:18+08:00", "authors": ["ical"], "tags": ["DBD"]}
 
-A post with an `id` (or `url`) already stored is updated when its text changed (a correction).
+Every post needs an `id` or a `url` (what makes it the same post next time). A post with an
+`id` (or `url`) already stored is updated when its text changed (a correction);
+DELETE /api/posts/{source}/{id} retracts one (a `removed` event: feeds drop it, followers get a
+Delete).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from syndicate.config import SourceSettings
 from syndicate.ingest.runner import store_entry
 from syndicate.models import Change, Entry
 from syndicate.normalize.clean import html_to_text, sanitize_html, summarize
@@ -101,8 +106,18 @@ def _problems(exc: ValidationError, index: int | None) -> list[str]:
     return out
 
 
-def to_entry(post: PostIn, language: str) -> Entry:
-    html = sanitize_html(post.content_html, post.url) if post.content_html else ""
+def _base_url(post: PostIn, source: SourceSettings | None) -> str | None:
+    """What relative links and images in the post resolve against: its url, else the source's."""
+    if post.url:
+        return post.url
+    if source is not None and source.url.startswith(("http://", "https://")):
+        return source.url
+    return None
+
+
+def to_entry(post: PostIn, language: str, source: SourceSettings | None = None) -> Entry:
+    base = _base_url(post, source)
+    html = sanitize_html(post.content_html, base) if post.content_html else ""
     text = html_to_text(html) if html else (post.content_text or "")
     if not html and text:
         from html import escape
@@ -145,9 +160,14 @@ async def create_posts(request: Request) -> JSONResponse:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
         return _error(415, f"expected Content-Type: application/json, got {ctype or 'none'}")
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return _error(413, f"body of {len(body)} bytes is over the {MAX_BODY}-byte limit")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return _error(413, f"body of {declared} bytes is over the {MAX_BODY}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():  # counted as it arrives: never buffer more than the cap
+        body.extend(chunk)
+        if len(body) > MAX_BODY:
+            return _error(413, f"body is over the {MAX_BODY}-byte limit")
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -187,6 +207,9 @@ async def create_posts(request: Request) -> JSONResponse:
             problems.append(
                 f"{where.rsplit('.', 1)[0] if index is not None else 'content_html'}: give content_html or content_text"
             )
+        elif not post.id and not post.url:
+            # Without either, nothing tells this post from the next one (or its correction).
+            problems.append(f"{'id' if index is None else f'posts[{index}].id'}: give id or url")
         else:
             posts.append(post)
     if problems:
@@ -195,10 +218,20 @@ async def create_posts(request: Request) -> JSONResponse:
     now = datetime.now(UTC)
     for post in posts:
         src = sources[post.source]
-        entry = to_entry(post, state.settings.language(src))
+        entry = to_entry(post, state.settings.language(src), src)
         if entry.published is None:
             entry.published = now
-        change = store_entry(state.store, src.id, entry)
+        try:
+            change = store_entry(state.store, src.id, entry)
+        except IntegrityError:
+            # e.g. a new id with the url of another stored post: the store keeps urls unique.
+            ref = f"id {post.id!r}" if post.id else f"url {post.url!r}"
+            return _error(
+                409,
+                f"post with {ref} conflicts with a stored post of {src.id!r} "
+                "(same url under another id?)",
+                results=results,
+            )
         article = state.store.find_article(
             src.id, guid=entry.guid, canonical_url=entry.canonical_url
         )
@@ -209,4 +242,30 @@ async def create_posts(request: Request) -> JSONResponse:
     return JSONResponse({"results": results}, status_code=status)
 
 
-routes = [Route("/api/posts", create_posts, methods=["POST"])]
+async def delete_post(request: Request) -> Response:
+    """DELETE /api/posts/{source}/{id}: the newsroom retracts a post (204; 404 if unknown)."""
+    state: AppState = request.app.state.syndicate
+    token = state.settings.api_token()
+    if not token:
+        return _error(403, "the posting API is disabled: set [api] token or SYNDICATE_API_TOKEN")
+    if not _authorized(request, token):
+        return JSONResponse(
+            {"error": "missing or wrong bearer token"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="syndicate"'},
+        )
+    source_id, post_id = request.path_params["source"], request.path_params["id"]
+    src = next((s for s in state.settings.sources if s.id == source_id), None)
+    if src is None or src.kind != "api":
+        return _error(404, f"source: no api source {source_id!r}")
+    article = state.store.find_article(src.id, guid=f"api:{src.id}:{post_id}")
+    if article is None:
+        return _error(404, f"id: no post {post_id!r} in source {src.id!r}")
+    state.store.remove_article(article.id)  # a second DELETE writes no second event
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/api/posts", create_posts, methods=["POST"]),
+    Route("/api/posts/{source}/{id}", delete_post, methods=["DELETE"]),
+]

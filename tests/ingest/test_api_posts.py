@@ -35,6 +35,7 @@ def api(tmp_path: Path) -> Iterator[tuple[str, object]]:
             "api": {"token": TOKEN},
             "sources": [
                 {"id": "newsroom", "name": "Newsroom", "url": "push", "kind": "api"},
+                {"id": "dinkes", "name": "Dinkes", "url": "https://dinkes.example/", "kind": "api"},
                 {"id": "site", "name": "Site", "url": "http://127.0.0.1:9/", "kind": "feed"},
             ],
         }
@@ -115,3 +116,77 @@ def test_bad_payloads_get_precise_messages(api) -> None:  # type: ignore[no-unty
     r = post(url, {k: v for k, v in POST.items() if k != "title"})
     assert r.status_code == 422 and "title: required field is missing" in r.json()["problems"]
     assert store.count_articles() == 0  # a batch with one bad post stores nothing
+
+
+def test_a_post_needs_an_id_or_url(api) -> None:  # type: ignore[no-untyped-def]
+    url, store = api
+    bare = {k: v for k, v in POST.items() if k != "id"}
+    r = post(url, bare)
+    assert r.status_code == 422 and "id: give id or url" in r.json()["problems"]
+    r = post(url, [POST, bare])
+    assert r.status_code == 422 and "posts[1].id: give id or url" in r.json()["problems"]
+    assert store.count_articles() == 0
+
+
+def test_conflicting_urls_answer_409(api) -> None:  # type: ignore[no-untyped-def]
+    url, store = api
+    a = {**POST, "id": "a", "url": "https://news.example/a"}
+    b = {**POST, "id": "b", "url": "https://news.example/b", "title": "Lain"}
+    assert post(url, a).status_code == 201 and post(url, b).status_code == 201
+    # Post a moves to b's url: two stored posts would share one canonical url.
+    r = post(url, {**a, "url": "https://news.example/b", "title": "Pindah"})
+    assert r.status_code == 409, r.text
+    assert "id 'a'" in r.json()["error"]
+
+
+def test_relative_links_resolve_against_the_post_or_source_url(api) -> None:  # type: ignore[no-untyped-def]
+    url, store = api
+    html = '<p>Lihat <a href="/data/dbd">data</a> <img src="img/peta.jpg" alt="peta"></p>'
+    with_url = {**POST, "id": "r1", "url": "https://news.example/2026/berita", "content_html": html}
+    r = post(url, with_url)
+    stored = store.get_article(r.json()["results"][0]["id"])
+    assert 'href="https://news.example/data/dbd"' in stored.content_html
+    assert 'src="https://news.example/2026/img/peta.jpg"' in stored.content_html
+    r = post(url, {**POST, "source": "dinkes", "id": "r2", "content_html": html})
+    stored = store.get_article(r.json()["results"][0]["id"])
+    assert 'href="https://dinkes.example/data/dbd"' in stored.content_html
+
+
+def test_body_cap_is_checked_while_reading(api) -> None:  # type: ignore[no-untyped-def]
+    """A chunked body that never ends is refused once it passes 2 MB, not read to the end."""
+    import socket
+    from urllib.parse import urlsplit
+
+    u = urlsplit(api[0])
+    with socket.create_connection((u.hostname, u.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /api/posts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {TOKEN}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        chunk = b" " * 65536
+        for _ in range(40):  # 2.6 MB, and no terminating chunk
+            sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+        sock.settimeout(5)
+        answer = sock.recv(200)
+    assert answer.startswith(b"HTTP/1.1 413"), answer
+
+
+def test_delete_retracts_a_post_once(api) -> None:  # type: ignore[no-untyped-def]
+    url, store = api
+    r = post(url, POST)
+    article_id = r.json()["results"][0]["id"]
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    target = f"{url}/newsroom/{POST['id']}"
+    assert httpx.delete(target).status_code == 401
+    mark = store.last_event_id()
+    assert httpx.delete(target, headers=auth).status_code == 204
+    assert httpx.delete(target, headers=auth).status_code == 204  # idempotent
+    kinds = [(e.kind.value, e.article_id) for e in store.events_after(mark)]
+    assert kinds == [("removed", article_id)]
+    assert store.get_article(article_id).status.value == "removed"
+    r = httpx.delete(f"{url}/newsroom/nope", headers=auth)
+    assert r.status_code == 404 and "nope" in r.json()["error"]
+    assert httpx.delete(f"{url}/site/x", headers=auth).status_code == 404
+    # Posting it again revives it as an update.
+    r = post(url, {**POST, "title": "Posyandu Lansia Dibuka Lagi"})
+    assert r.json()["results"][0] == {"id": article_id, "source": "newsroom", "change": "updated"}
