@@ -48,6 +48,7 @@ class IngestContext:
     # otherwise the next pass would get a 304 and never retry the item that failed.
     pending: list[FetchResponse] = field(default_factory=list)
     failed_items: int = 0
+    removed: int = 0  # articles a route itself found gone (a folder post whose file was deleted)
     window: Window | None = None
     progress: Callable[[int, int | None], None] | None = None  # (done, total or None)
     found: int = 0  # items a route looked at (for discover/progress)

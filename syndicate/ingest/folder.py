@@ -116,3 +116,14 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             errors.append(str(exc))  # one bad post never hides the others
     if errors:
         ctx.notes.extend(errors)
+    _remove_vanished(ctx, {p.stem for p in paths})
+
+
+def _remove_vanished(ctx: IngestContext, stems: set[str]) -> None:
+    """A stored post whose file is gone is removed now: a local file is authoritative, so one
+    look is enough (a file that comes back is revived as an update by the store)."""
+    prefix = f"folder:{ctx.source.id}:"
+    for article_id, _url, _canonical, guid, *_ in ctx.store.article_keys(ctx.source.id):
+        vanished = bool(guid) and guid.startswith(prefix) and guid[len(prefix) :] not in stems
+        if vanished and ctx.store.remove_article(article_id):
+            ctx.removed += 1

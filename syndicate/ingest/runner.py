@@ -140,8 +140,9 @@ async def run_source(
                 result.unchanged += 1
             if on_entry:
                 on_entry(entry, change)
+        result.removed = ctx.removed
         if _is_http(source):
-            result.removed = await _check_removals(ctx)
+            result.removed += await _check_removals(ctx)
     except asyncio.CancelledError:
         raise
     except FetchError as exc:
