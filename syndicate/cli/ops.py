@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -171,10 +172,42 @@ def export_files(settings: Settings, store: Store) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for key in keys:
         for fmt in FORMATS:
-            files[f"feeds/{key}.{fmt}"] = cache.get(key, fmt).body
+            files.update(_feed_pages(cache, settings.server.base_url, key, fmt))
     opml = opml_document(AppState(settings=settings, store=store, feeds=cache))
     files["opml"] = files["feeds.opml"] = opml
     return files
+
+
+MAX_EXPORT_PAGES = 1000
+
+
+def export_page_path(key: str, fmt: str, page: int) -> str:
+    """feeds/detailnews.atom, then feeds/detailnews.page2.atom …: a static server has no ?page=."""
+    return f"feeds/{key}.{fmt}" if page <= 1 else f"feeds/{key}.page{page}.{fmt}"
+
+
+def _feed_pages(cache: Any, base_url: str, key: str, fmt: str) -> dict[str, bytes]:
+    """Every page of one feed, with its RFC 5005 links (next/previous/self) pointed at the
+    exported page files, so a reader can backfill from the static copy."""
+    from syndicate.publish.feed_cache import UnknownFeed
+
+    live = f"{base_url}/feeds/{key}.{fmt}"
+    paged = re.compile(re.escape(live) + r"\?page=(\d+)")
+
+    def static(m: re.Match[str]) -> str:
+        return f"{base_url}/{export_page_path(key, fmt, int(m.group(1)))}"
+
+    out: dict[str, bytes] = {}
+    for page in range(1, MAX_EXPORT_PAGES + 1):
+        try:
+            body = cache.get(key, fmt, page).body
+        except UnknownFeed:  # past the last page
+            break
+        text = body.decode("utf-8")
+        out[export_page_path(key, fmt, page)] = paged.sub(static, text).encode("utf-8")
+        if f"{live}?page={page + 1}" not in text:  # no rel="next": this was the oldest page
+            break
+    return out
 
 
 def write_atomically(out: Path, files: dict[str, bytes]) -> tuple[int, int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -163,3 +164,34 @@ def test_reload_starts_new_sources_and_refuses_a_broken_config(tmp_path: Path) -
     norun = run_cli("reload", config=cfg)
     assert norun.returncode == 1 and "no running syndicate" in norun.stderr
     time.sleep(0)
+
+
+def test_export_writes_every_page_its_next_links_point_to(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for p in SAMPLES.glob("*.md"):
+        (posts / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cfg = config_file(
+        tmp_path, port, folder_source("samples", "Sample posts", posts), "[feeds]\nsize = 1"
+    )
+    assert run_cli("fetch", config=cfg).returncode == 0
+    out = tmp_path / "www"
+    done = run_cli("export", "--out", str(out), config=cfg)
+    assert done.returncode == 0, done.stderr
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert "feeds/samples.page2.atom" in files
+    nexts: list[str] = []
+    for rel in sorted(files):
+        body = (out / rel).read_bytes()
+        if rel.endswith(".json"):
+            link = json.loads(body).get("next_url")
+            nexts += [link] if link else []
+        elif rel.endswith((".atom", ".rss")):
+            nexts += re.findall(r'<(?:atom:)?link[^>]*rel="next"[^>]*>', body.decode())
+    assert nexts, "no paged feed in the export"
+    for link in nexts:
+        href = link if link.startswith("http") else re.search(r'href="([^"]+)"', link).group(1)
+        assert "?page=" not in href, href
+        assert href.startswith(base + "/") and href[len(base) + 1 :] in files, href
