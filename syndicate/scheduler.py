@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher
-from syndicate.ingest.runner import make_fetcher, run_source
+from syndicate.ingest.runner import fetch_options, make_fetcher, run_source
 from syndicate.models import PassResult
 from syndicate.store import Store
 
@@ -35,6 +36,8 @@ class IngestScheduler:
         self.fetcher: Fetcher | None = None
         self.running: set[str] = set()
         self.last_results: dict[str, PassResult] = {}
+        self._inflight: dict[Fetcher, int] = {}  # passes still using each fetcher
+        self._closing: set[asyncio.Task] = set()
 
     def start(self) -> None:
         self.fetcher = make_fetcher(self.settings, self.store)
@@ -85,10 +88,17 @@ class IngestScheduler:
         if source_id in self.running or self.fetcher is None:
             return
         self.running.add(source_id)
+        fetcher = self.fetcher
+        self._inflight[fetcher] = self._inflight.get(fetcher, 0) + 1
         try:
-            result = await run_source(self.settings, src, self.store, self.fetcher)
+            result = await run_source(self.settings, src, self.store, fetcher)
         finally:
             self.running.discard(source_id)
+            self._inflight[fetcher] -= 1
+            if not self._inflight[fetcher]:
+                del self._inflight[fetcher]
+                if fetcher is not self.fetcher:  # replaced by reload(): its last pass is done
+                    await fetcher.aclose()
         self.last_results[source_id] = result
         if result.failed:
             state = self.store.source_state(source_id)
@@ -102,7 +112,10 @@ class IngestScheduler:
         """Apply a new config: start new sources, stop removed ones, re-time changed ones."""
         old = {s.id: s for s in self.settings.sources if s.enabled}
         new = {s.id: s for s in settings.sources if s.enabled}
+        fetch_changed = fetch_options(settings) != fetch_options(self.settings)
         self.settings = settings
+        if fetch_changed and self.fetcher is not None:
+            self._replace_fetcher()
         for sid in old.keys() - new.keys():
             try:
                 self.scheduler.remove_job(sid)
@@ -113,8 +126,21 @@ class IngestScheduler:
                 self._add(src)
         return sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
 
+    def _replace_fetcher(self) -> None:
+        """New [fetch] settings (or source hosts the address guard trusts) take a new fetcher; the
+        old one is closed once the passes running on it finish."""
+        old, self.fetcher = self.fetcher, make_fetcher(self.settings, self.store)
+        log.info("fetch settings changed: new HTTP client for the next passes")
+        if old is not None and not self._inflight.get(old):
+            task = asyncio.get_running_loop().create_task(old.aclose())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
     async def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        if self.fetcher is not None:
-            await self.fetcher.aclose()
+        for fetcher in {*self._inflight, self.fetcher}:
+            if fetcher is not None:
+                await fetcher.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
