@@ -293,6 +293,57 @@ def test_finishing_a_batch_writes_results(db_url: str) -> None:
     s.close()
 
 
+def test_a_batch_of_results_folds_each_servers_answers_in_order(db_url: str) -> None:
+    from syndicate.store.tables import ap_servers
+
+    s = open_store(db_url)
+    act = NewActivity(
+        id="act1",
+        source_id="detailnews",
+        type="Create",
+        payload={"id": "x"},
+        published=datetime.now(UTC),
+    )
+    inboxes = ["https://h.example/a", "https://h.example/b", "https://g.example/inbox"]
+    s.add_activity(act, inboxes)
+    with s.engine.begin() as conn:  # four failures already: the next one marks it unavailable
+        conn.execute(ap_servers.insert().values(host="h.example", failures=4))
+    jobs = {j.inbox: j for j in s.claim_deliveries(10, timedelta(seconds=30))}
+    assert [j.payload for j in jobs.values()] == [{"id": "x"}] * 3
+    now = datetime.now(UTC)
+    s.finish_deliveries(
+        [
+            outcome_for(jobs["https://h.example/a"], 503, "HTTP 503", now),  # 5th: marked
+            outcome_for(jobs["https://h.example/b"], 202, None, now, "cavage"),  # back: woken
+            outcome_for(
+                jobs["https://g.example/inbox"], 202, None, now, "rfc9421"
+            ),  # first contact
+        ],
+        server_backoff=server_backoff,
+        now=now,
+    )
+    with s.engine.connect() as conn:
+        servers = {r.host: r for r in conn.execute(ap_servers.select())}
+    h, g = servers["h.example"], servers["g.example"]
+    assert (h.failures, h.retry_after, h.signature, h.last_error) == (0, None, "cavage", "HTTP 503")
+    assert h.last_success_at is not None and h.last_failure_at is not None
+    assert (g.failures, g.retry_after, g.signature) == (0, None, "rfc9421")
+    rows = {d["inbox"]: d for d in s.deliveries()}
+    assert rows["https://h.example/a"]["status"] == PENDING
+    assert rows["https://h.example/a"]["next_attempt_at"] <= datetime.now(UTC)  # woken
+    assert rows["https://h.example/b"]["status"] == DONE
+    # Healthy servers come back as such on the next claim: no bookkeeping write needed.
+    s.add_activity(
+        NewActivity(
+            id="act2", source_id="detailnews", type="Create", payload={"id": "y"}, published=now
+        ),
+        ["https://g.example/inbox"],
+    )
+    [job] = [j for j in s.claim_deliveries(10, timedelta(seconds=30)) if j.activity_id == "act2"]
+    assert job.server_healthy and job.signature == "rfc9421"
+    s.close()
+
+
 def test_payload_round_trips_as_json(db_url: str) -> None:
     s = open_store(db_url)
     _queue(s, 1)

@@ -36,6 +36,8 @@ CURSOR = "delivery"
 MAX_AGE = timedelta(days=3)  # give up on a delivery after this long
 POLL_EVERY = 1.0  # seconds between looks at article_events
 FLUSH_EVERY = 0.2
+FLUSH_BATCH = 64  # results written back in one transaction
+PREFETCH = 4  # leased rows waiting per worker at most; topped up when half are taken
 HEARTBEAT = "delivery"
 CAVAGE, RFC9421 = "cavage", "rfc9421"
 
@@ -176,11 +178,11 @@ class DeliveryService:
         self.fed = fed or federation_for(state)
         self.sender = Sender(self.fed)
         self.tasks: list[asyncio.Task[None]] = []
-        self.queue: asyncio.Queue[tuple[DeliveryJob, float]] = asyncio.Queue()
+        # (job, the exact bytes to send, monotonic claim time)
+        self.queue: asyncio.Queue[tuple[DeliveryJob, bytes, float]] = asyncio.Queue()
         self.results: list[DeliveryOutcome] = []
         self.in_flight: dict[int, DeliveryJob] = {}
         self.stopping = False
-        self._bodies: dict[str, bytes] = {}
         self._room = asyncio.Event()
         self._flush_now = asyncio.Event()
 
@@ -243,24 +245,34 @@ class DeliveryService:
             self.fed.wake()
         return events >= 200
 
+    def _claim(self, limit: int) -> list[tuple[DeliveryJob, bytes]]:
+        """Lease due rows (in a thread) and serialise each activity once per claim: every
+        inbox gets the same bytes, signed as they are, and a refreshed Create is picked up."""
+        jobs = self.fed.store.claim_deliveries(limit, self.lease)
+        bodies: dict[str, bytes] = {}
+        for job in jobs:
+            if job.activity_id not in bodies:
+                bodies[job.activity_id] = body_of(job.payload)
+        return [(job, bodies[job.activity_id]) for job in jobs]
+
     async def _claimer(self) -> None:
         beat = getattr(self.state, "beat", None)
-        capacity = self.workers * 2
+        # Fewer, larger claims: each is a transaction (and a thread hop contending for the GIL
+        # with the senders), so topping up at half full keeps the workers fed for less.
+        capacity = self.workers * PREFETCH
         while not self.stopping:
             if beat:
                 beat(HEARTBEAT, 60.0)
             room = capacity - self.queue.qsize()
-            jobs: list[DeliveryJob] = []
+            jobs: list[tuple[DeliveryJob, bytes]] = []
             if room > 0:
                 try:
-                    jobs = await asyncio.to_thread(
-                        self.fed.store.claim_deliveries, room, self.lease
-                    )
+                    jobs = await asyncio.to_thread(self._claim, room)
                 except Exception:
                     log.exception("delivery: claiming failed; retrying")
             now = time.monotonic()
-            for job in jobs:
-                self.queue.put_nowait((job, now))
+            for job, body in jobs:
+                self.queue.put_nowait((job, body, now))
             if jobs and len(jobs) == room:
                 self._room.clear()
                 with contextlib.suppress(TimeoutError):
@@ -272,17 +284,12 @@ class DeliveryService:
 
     async def _worker(self) -> None:
         while not self.stopping:
-            job, claimed = await self.queue.get()
-            if self.queue.qsize() <= self.workers:
+            job, body, claimed = await self.queue.get()
+            if self.queue.qsize() <= self.workers * PREFETCH // 2:
                 self._room.set()
             lease = self.lease.total_seconds()
             if time.monotonic() - claimed > lease - min(5.0, lease / 4):
                 continue  # its lease is (nearly) over; another worker may own it now
-            body = self._bodies.get(job.activity_id)
-            if body is None:
-                if len(self._bodies) > 256:
-                    self._bodies.clear()
-                body = self._bodies[job.activity_id] = body_of(job.payload)
             self.in_flight[job.id] = job
             try:
                 outcome = await self.sender.attempt(job, body)
@@ -300,7 +307,9 @@ class DeliveryService:
                     outcome.last_error,
                 )
             self.results.append(outcome)
-            if len(self.results) >= 64:
+            # Write back a full batch, or at once when nothing else is going on (the last
+            # results of a fan-out would otherwise wait for the timer).
+            if len(self.results) >= FLUSH_BATCH or (not self.in_flight and self.queue.empty()):
                 self._flush_now.set()
 
     async def _flusher(self) -> None:
