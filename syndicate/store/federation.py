@@ -46,6 +46,7 @@ from syndicate.store.tables import (
 )
 
 PENDING, DONE, GONE, DEAD = "pending", "done", "gone", "dead"
+CANCELLED = "canceled"  # never sent: the article was removed first (status column holds 8 chars)
 HEALTH_REFRESH = timedelta(minutes=1)  # how stale a healthy server's last_success_at may get
 
 
@@ -371,7 +372,12 @@ class FederationQueries:
     # ---- activities ------------------------------------------------------------------------
 
     def _insert_activity(
-        self, conn: Connection, act: NewActivity, inboxes: Iterable[str], now: datetime
+        self,
+        conn: Connection,
+        act: NewActivity,
+        inboxes: Iterable[str],
+        now: datetime,
+        not_before: dict[str, datetime] | None = None,
     ) -> int:
         conn.execute(
             insert(ap_activities).values(
@@ -400,7 +406,7 @@ class FederationQueries:
             )
         for inbox in targets:
             host = _host(inbox)
-            due = max(now, retry.get(host) or now)
+            due = max(now, retry.get(host) or now, (not_before or {}).get(inbox) or now)
             rows.append(
                 {
                     "activity_id": act.id,
@@ -441,8 +447,14 @@ class FederationQueries:
         try:
             with self.engine.begin() as conn:
                 if act is not None:
-                    inboxes = self._delivery_inboxes(conn, act.source_id) if act.delivered else []
-                    n = self._insert_activity(conn, act, inboxes, now)
+                    not_before: dict[str, datetime] = {}
+                    if not act.delivered:
+                        inboxes: list[str] = []
+                    elif act.type == "Delete" and act.article_id:
+                        inboxes, not_before = self._withdraw(conn, act.article_id, now)
+                    else:
+                        inboxes = self._delivery_inboxes(conn, act.source_id)
+                    n = self._insert_activity(conn, act, inboxes, now, not_before)
                     if refresh_create is not None and act.article_id:
                         self._refresh_create(conn, act.article_id, refresh_create)
                 self._advance(conn, cursor, event_id)
@@ -451,6 +463,36 @@ class FederationQueries:
                 self._advance(conn, cursor, event_id)
             return 0
         return n
+
+    def _withdraw(
+        self, conn: Connection, article_id: str, now: datetime
+    ) -> tuple[list[str], dict[str, datetime]]:
+        """A removed article: cancel its Create/Update copies not yet sent, and say which
+        inboxes need the Delete (those that got the post, or may be getting it right now) and
+        when at the earliest (after an in-flight copy's lease, so the Delete cannot overtake it
+        and leave the withdrawn text standing on the other side)."""
+        d = ap_deliveries
+        prior = select(ap_activities.c.id).where(
+            ap_activities.c.article_id == article_id,
+            ap_activities.c.type.in_(("Create", "Update")),
+        )
+        idle = or_(d.c.lease_until.is_(None), d.c.lease_until < now)
+        conn.execute(
+            update(d)
+            .where(d.c.activity_id.in_(prior), d.c.status == PENDING, idle)
+            .values(status=CANCELLED, lease_token=None)
+        )
+        rows = conn.execute(
+            select(d.c.inbox, d.c.status, d.c.lease_until).where(
+                d.c.activity_id.in_(prior), d.c.status.in_((DONE, PENDING))
+            )
+        ).all()
+        not_before: dict[str, datetime] = {}
+        for r in rows:
+            if r.status == PENDING and r.lease_until is not None:
+                lease = r.lease_until
+                not_before[r.inbox] = max(lease, not_before.get(r.inbox, lease))
+        return sorted({r.inbox for r in rows}), not_before
 
     def _refresh_create(self, conn: Connection, article_id: str, obj: dict[str, Any]) -> None:
         # The outbox and /activities/{id} show a Create with the article as it is now.

@@ -188,7 +188,7 @@ ap_deliveries = Table(
     Column("source_id", String(64), nullable=False),  # whose key signs it
     Column("inbox", Text, nullable=False),
     Column("host", Text, nullable=False),
-    Column("status", String(8), nullable=False),  # pending / done / gone / dead
+    Column("status", String(8), nullable=False),  # pending / done / gone / dead / canceled
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("lease_until", UTCDateTime),
