@@ -50,6 +50,16 @@ def parse_duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
+def _parse_delay(value: Any) -> timedelta:
+    """Like a duration, but zero ("0s", 0) is allowed: no wait."""
+    if value in (0, "0", "0s", "0m") and not isinstance(value, bool):
+        return timedelta(0)
+    return parse_duration(value)
+
+
+Delay = Annotated[timedelta, BeforeValidator(_parse_delay)]
+
+
 def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -113,7 +123,7 @@ class FetchSettings(_Strict):
     max_redirects: int = Field(5, ge=0, le=20)
     concurrency: int = Field(8, gt=0)
     per_host_concurrency: int = Field(2, gt=0)
-    per_host_delay: Duration = timedelta(seconds=1)
+    per_host_delay: Delay = timedelta(seconds=1)
     respect_robots: bool = True
     # CIDRs ingest may fetch from besides configured source hosts (loopback, private … are refused).
     allow_private_networks: list[str] = []

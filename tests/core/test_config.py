@@ -149,3 +149,12 @@ def test_a_duplicate_id_is_reported_with_other_problems() -> None:
     lines = str(exc.value).splitlines()
     assert any("server.base_ur: unknown key" in line for line in lines)
     assert sum("sources[1].id: duplicate source id 'a'" in line for line in lines) == 1
+
+
+def test_a_zero_per_host_delay_is_allowed_but_a_zero_interval_is_not() -> None:
+    base = {"sources": [{"id": "a", "name": "A", "url": "https://a.example/"}]}
+    assert settings_from_dict(
+        {**base, "fetch": {"per_host_delay": "0s"}}
+    ).fetch.per_host_delay == timedelta(0)
+    with pytest.raises(ConfigError, match="defaults.interval"):
+        settings_from_dict({**base, "defaults": {"interval": "0s"}})
