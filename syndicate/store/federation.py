@@ -565,10 +565,6 @@ class FederationQueries:
             ).scalar()
         return None if v is None else int(v)
 
-    def set_ap_cursor(self, name: str, event_id: int) -> None:
-        with self.engine.begin() as conn:
-            self._advance(conn, name, event_id)
-
     def _advance(self, conn: Connection, name: str, event_id: int) -> None:
         done = conn.execute(
             update(ap_cursor)
@@ -875,15 +871,6 @@ class FederationQueries:
             if marked:
                 self._wake_host(conn, host, now)
         return bool(marked)
-
-    def next_delivery_at(self) -> datetime | None:
-        """When the earliest pending delivery is due (leases aside), for the workers' sleep."""
-        with self.engine.connect() as conn:
-            return conn.execute(
-                select(func.min(ap_deliveries.c.next_attempt_at)).where(
-                    ap_deliveries.c.status == PENDING
-                )
-            ).scalar()
 
     def delivery_counts(self, activity_id: str | None = None) -> dict[str, int]:
         q = select(ap_deliveries.c.status, func.count()).group_by(ap_deliveries.c.status)
