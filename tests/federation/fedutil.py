@@ -169,14 +169,30 @@ class RemoteServer:
         self.received: list[Received] = []
         self.arrived = asyncio.Event()
         self.key_fetches: list[dict[str, str]] = []
+        # Anything else the server hands out as JSON (uploads, API echoes, hand-made actors and
+        # keys): path under /files/ -> document. Every GET of them is logged in file_fetches.
+        self.files: dict[str, dict[str, Any]] = {}
+        self.file_fetches: list[str] = []
         self.checker = SignatureChecker(fetch_public_key)
         self.app = Starlette(
             routes=[
                 Route("/users/{name}", self._actor),
                 Route("/users/{name}/inbox", self._inbox, methods=["POST"]),
                 Route("/inbox", self._inbox, methods=["POST"]),
+                Route("/files/{path:path}", self._file),
             ]
         )
+
+    def file_url(self, path: str) -> str:
+        return f"{self.base}/files/{path}"
+
+    async def _file(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        self.file_fetches.append(path)
+        doc = self.files.get(path)
+        if doc is None:
+            return Response(status_code=404)
+        return JSONResponse(doc, media_type="application/json")
 
     def add_actor(self, name: str) -> RemoteActor:
         public, private = _their_key(name)

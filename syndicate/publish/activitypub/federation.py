@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -19,18 +20,19 @@ from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.remote import (
     KEY_TTL,
     REFETCH_AFTER,
-    AddressGuard,
     FetchError,
+    PeerGuard,
     fetch_document,
     object_id,
-    parse_networks,
     resolve_key,
 )
 from syndicate.publish.activitypub.signatures import (
     CLOCK_SKEW,
+    PendingSignature,
     SignatureError,
     check_request,
     generate_key,
+    host_header,
 )
 from syndicate.store import Store
 from syndicate.store.federation import NewActivity, RemoteActor
@@ -41,6 +43,40 @@ MAX_INBOX_BYTES = (
     256_000  # Mastodon's own activities are a few KB; 256 KB leaves room for long posts
 )
 REACTIONS = {"Like": "like", "EmojiReact": "emoji", "Announce": "announce"}
+
+# An unsigned Delete{actor} makes us GET that actor to confirm it is gone, so anyone could
+# aim our GETs at a third party: one confirmation per actor per 10 minutes, a few per remote
+# host and a small budget overall per minute.
+GONE_CHECK_PER_ACTOR = 600.0
+GONE_CHECKS_PER_HOST_MINUTE = 3
+GONE_CHECKS_PER_MINUTE = 20
+
+
+class FetchBudget:
+    """In-memory limits on outbound confirmation GETs (per actor, per host, overall)."""
+
+    def __init__(self) -> None:
+        self.by_actor: dict[str, float] = {}
+        self.recent: list[tuple[float, str]] = []  # (monotonic time, host) in the last minute
+
+    def allow(self, actor_id: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if len(self.by_actor) > 10_000:
+            self.by_actor = {
+                a: t for a, t in self.by_actor.items() if now - t < GONE_CHECK_PER_ACTOR
+            }
+        last = self.by_actor.get(actor_id)
+        if last is not None and now - last < GONE_CHECK_PER_ACTOR:
+            return False
+        self.recent = [(t, h) for t, h in self.recent if now - t < 60.0]
+        host = urlsplit(actor_id).netloc.lower()
+        if len(self.recent) >= GONE_CHECKS_PER_MINUTE:
+            return False
+        if sum(1 for _, h in self.recent if h == host) >= GONE_CHECKS_PER_HOST_MINUTE:
+            return False
+        self.by_actor[actor_id] = now
+        self.recent.append((now, host))
+        return True
 
 
 class HostState(Protocol):
@@ -67,8 +103,11 @@ class Federation:
         self._keys: dict[str, tuple[str, str]] = {}
         self._key_lock = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
-        self._guard: AddressGuard | None = None
+        self._guard: PeerGuard | None = None
         self._guard_cidrs: tuple[str, ...] = ()
+        # key id -> (monotonic time, actor) of fetched keys that did not verify yet
+        self._unverified: dict[str, tuple[float, RemoteActor]] = {}
+        self.gone_checks = FetchBudget()
         self.wake_event = asyncio.Event()
 
     # ---- shared resources -------------------------------------------------------------------
@@ -86,10 +125,10 @@ class Federation:
         return vocab.Urls(self.settings.server.base_url)
 
     @property
-    def guard(self) -> AddressGuard:
+    def guard(self) -> PeerGuard:
         cidrs = tuple(self.settings.federation.allow_private_networks)
         if self._guard is None or cidrs != self._guard_cidrs:  # follows a config reload
-            self._guard = AddressGuard(parse_networks(list(cidrs)))
+            self._guard = PeerGuard(cidrs)
             self._guard_cidrs = cidrs
         return self._guard
 
@@ -143,14 +182,33 @@ class Federation:
             self.client, self.guard, url, key=(private, self.urls.key_id(vocab.INSTANCE))
         )
 
-    async def remote_actor(self, key_id: str, *, refresh: bool = False) -> RemoteActor:
+    async def remote_actor(self, pending: PendingSignature) -> RemoteActor:
+        """The actor whose key verifies `pending`: the cached key while it is fresh, else (or
+        when it fails: a rotated key) the key fetched again, at most once a minute per key id.
+        Only a key that loads and verifies this request is cached."""
         now = datetime.now(UTC)
+        key_id = pending.key_id
         cached = await asyncio.to_thread(self.store.remote_actor_by_key, key_id)
-        if cached and not refresh and now - cached.fetched_at < KEY_TTL:
+        if cached and now - cached.fetched_at < KEY_TTL and pending.verify(cached.public_pem):
             return cached
-        if cached and refresh and now - cached.fetched_at < REFETCH_AFTER:
-            return cached
-        actor = await resolve_key(key_id, self.fetch, now)
+        if cached and now - cached.fetched_at < REFETCH_AFTER:
+            raise SignatureError(f"signature does not verify with {key_id}")
+        # A key fetched for a request that did not verify is held in memory only: badly signed
+        # requests neither fill the store nor refetch a key more than once a minute.
+        clock, limit = time.monotonic(), REFETCH_AFTER.total_seconds()
+        recent = self._unverified.get(key_id)
+        if recent is not None and clock - recent[0] < limit:
+            actor = recent[1]
+        else:
+            actor = await resolve_key(key_id, self.fetch, now)
+            if len(self._unverified) > 10_000:
+                self._unverified = {
+                    k: v for k, v in self._unverified.items() if clock - v[0] < limit
+                }
+            self._unverified[key_id] = (clock, actor)
+        if not pending.verify(actor.public_pem):
+            raise SignatureError(f"signature does not verify with {key_id}")
+        self._unverified.pop(key_id, None)
         await asyncio.to_thread(self.store.save_remote_actor, actor)
         return actor
 
@@ -160,18 +218,19 @@ class Federation:
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
     ) -> RemoteActor:
         """The remote actor who signed this request, or Unauthorized (with the reason)."""
-        scheme = urlsplit(self.settings.server.base_url).scheme or "https"
+        base = self.settings.server.base_url
+        scheme = urlsplit(base).scheme or "https"
         try:
-            pending = check_request(method, path, query, headers, body, scheme=scheme)
+            pending = check_request(
+                method, path, query, headers, body, scheme=scheme, authority=host_header(base)
+            )
         except SignatureError as exc:
             raise Unauthorized(str(exc)) from None
         try:
-            actor = await self.remote_actor(pending.key_id)
-            if not pending.verify(actor.public_pem):
-                actor = await self.remote_actor(pending.key_id, refresh=True)  # a rotated key
-                if not pending.verify(actor.public_pem):
-                    raise Unauthorized(f"signature does not verify with {pending.key_id}")
-        except (SignatureError, FetchError) as exc:
+            actor = await self.remote_actor(pending)
+        except SignatureError as exc:
+            raise Unauthorized(str(exc)) from None
+        except FetchError as exc:
             raise Unauthorized(f"cannot check the key: {exc}") from None
         seen = await asyncio.to_thread(
             self.store.signature_seen,
@@ -218,11 +277,17 @@ class Federation:
         self, activity: Any, headers: dict[str, str], body: bytes, reason: str
     ) -> InboxResult | None:
         """A Delete of an actor whose key is gone: Mastodon sends these after the account is
-        removed. We check with the actor's own server (404/410) before forgetting it."""
+        removed. We check with the actor's own server (404/410) before forgetting it; only for
+        actors we know, and within self.gone_checks, since the request proves nothing."""
         if not isinstance(activity, dict) or activity.get("type") != "Delete":
             return None
         actor_id = object_id(activity.get("actor"))
         if not actor_id or object_id(activity.get("object")) != actor_id:
+            return None
+        if not await asyncio.to_thread(self._knows, actor_id):
+            return InboxResult(202, "ignored: not an actor we know")
+        if not self.gone_checks.allow(actor_id):
+            log.info("inbox: Delete of %s not checked now (rate limit)", actor_id)
             return None
         try:
             await self.fetch(actor_id)
@@ -233,6 +298,11 @@ class Federation:
                 return InboxResult(202, "actor removed")
             return None
         return None
+
+    def _knows(self, actor_id: str) -> bool:
+        if self.store.remote_actor(actor_id) is not None:
+            return True
+        return any(self.store.follower(s.id, actor_id) for s in self.settings.sources)
 
     async def handle(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
         kind = activity.get("type")

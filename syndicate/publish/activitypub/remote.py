@@ -1,29 +1,24 @@
-"""Talking to other servers: an address guard against SSRF, signed GETs, remote key lookup."""
+"""Talking to other servers: the SSRF guard (syndicate.netguard), signed GETs, remote key
+lookup that only believes a document fetched from its own id."""
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import json
-import socket
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from syndicate.publish.activitypub.signatures import SignatureError, sign_cavage
+from syndicate import netguard
+from syndicate.publish.activitypub.signatures import SignatureError, load_public_key, sign_cavage
 from syndicate.store.federation import RemoteActor
 
 MAX_DOCUMENT_BYTES = 1_000_000
 ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 KEY_TTL = timedelta(days=1)
 REFETCH_AFTER = timedelta(seconds=60)  # a failed verification refetches a key at most this often
-_RESOLVE_TTL = 60.0
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class FetchError(Exception):
@@ -42,59 +37,27 @@ class BlockedAddress(FetchError):
     pass
 
 
-def parse_networks(cidrs: list[str]) -> list[Network]:
-    return [ipaddress.ip_network(c, strict=False) for c in cidrs]
+class PeerGuard:
+    """syndicate.netguard for other servers: public addresses only, unless `[federation]
+    allow_private_networks` opens a network. Refusals are FetchErrors, which the inbox and the
+    delivery workers already treat as "cannot reach"."""
 
-
-def address_allowed(addr: str, allowed: list[Network]) -> bool:
-    """Public unicast addresses only, unless the operator allowed a private network."""
-    ip = ipaddress.ip_address(addr.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if any(ip in net for net in allowed):
-        return True
-    return ip.is_global and not ip.is_multicast
-
-
-class AddressGuard:
-    """Resolves a URL's host and refuses loopback, private, link-local and other non-public
-    addresses (checked on every request, results cached a minute)."""
-
-    def __init__(self, allowed: list[Network]) -> None:
-        self.allowed = allowed
-        self._cache: dict[tuple[str, int], tuple[float, bool]] = {}
+    def __init__(self, allow: Iterable[str]) -> None:
+        self.net = netguard.NetGuard(allow)
 
     async def check(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BlockedAddress(f"not an http(s) URL: {url!r}")
-        host = parts.hostname
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        hit = self._cache.get((host, port))
-        now = time.monotonic()
-        if hit and hit[0] > now:
-            ok = hit[1]
-        else:
-            ok = await self._resolve_ok(host, port)
-            self._cache[(host, port)] = (now + _RESOLVE_TTL, ok)
-        if not ok:
-            raise BlockedAddress(
-                f"{host} is not a public address (allow it with [federation] allow_private_networks)"
-            )
-
-    async def _resolve_ok(self, host: str, port: int) -> bool:
         try:
-            ipaddress.ip_address(host)
-            addrs = [host]
-        except ValueError:
-            try:
-                infos = await asyncio.get_running_loop().getaddrinfo(
-                    host, port, type=socket.SOCK_STREAM
-                )
-            except OSError as exc:
-                raise FetchError(f"cannot resolve {host}: {exc.strerror or exc}") from None
-            addrs = [info[4][0] for info in infos]
-        return bool(addrs) and all(address_allowed(a, self.allowed) for a in addrs)
+            await self.net.check(url)
+        except netguard.BlockedAddress as exc:
+            # netguard words its reasons for the fetcher ("... not a configured source host").
+            why = (
+                str(exc).removeprefix("refused: ").removesuffix(" and not a configured source host")
+            )
+            raise BlockedAddress(
+                f"not a public address: {why} (allow it with [federation] allow_private_networks)"
+            ) from None
+        except netguard.UnresolvableHost as exc:
+            raise FetchError(str(exc)) from None
 
 
 def media_type_ok(content_type: str) -> bool:
@@ -106,21 +69,23 @@ def media_type_ok(content_type: str) -> bool:
 
 async def fetch_document(
     client: httpx.AsyncClient,
-    guard: AddressGuard,
+    guard: PeerGuard,
     url: str,
     *,
     key: tuple[str, str] | None,
 ) -> dict[str, Any]:
     """GET an ActivityPub document, signed with `key` = (private PEM, key id) when given.
 
-    Servers in Mastodon's secure mode and GoToSocial answer only signed GETs."""
+    Servers in Mastodon's secure mode and GoToSocial answer only signed GETs. Redirects are not
+    followed (a 3xx is a FetchError): the guard has only checked this URL's host, and a document
+    is only believed from the URL its id names anyway."""
     url = url.split("#", 1)[0]
     await guard.check(url)
     headers = {"Accept": ACCEPT}
     if key is not None:
         headers.update(sign_cavage(key[0], key[1], "GET", url))
     try:
-        async with client.stream("GET", url, headers=headers) as resp:
+        async with client.stream("GET", url, headers=headers, follow_redirects=False) as resp:
             if resp.status_code != 200:
                 raise FetchError(f"GET {url}: HTTP {resp.status_code}", resp.status_code)
             if not media_type_ok(resp.headers.get("content-type", "")):
@@ -146,6 +111,10 @@ def _same_origin(a: str, b: str) -> bool:
     return (pa.scheme, pa.netloc.lower()) == (pb.scheme, pb.netloc.lower())
 
 
+def _defrag(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
 def object_id(value: Any) -> str | None:
     """The id of an AS2 reference, whether given as a bare URL or as an embedded object."""
     if isinstance(value, str):
@@ -156,7 +125,8 @@ def object_id(value: Any) -> str | None:
 
 
 def actor_from_documents(key_id: str, actor_doc: dict[str, Any], now: datetime) -> RemoteActor:
-    """Pick the key `key_id` names out of an actor document and check who owns it."""
+    """Pick the key `key_id` names out of an actor document (already known to be served from
+    its own id) and check who owns it and where its inboxes are."""
     actor_id = object_id(actor_doc)
     if not actor_id or not _same_origin(actor_id, key_id):
         raise SignatureError(f"key {key_id} does not belong to an actor on its own host")
@@ -175,13 +145,20 @@ def actor_from_documents(key_id: str, actor_doc: dict[str, Any], now: datetime) 
     pem = chosen.get("publicKeyPem")
     if not isinstance(pem, str):
         raise SignatureError(f"key {key_id} has no publicKeyPem")
+    load_public_key(pem)  # a key that does not load is refused now, not cached
     endpoints = actor_doc.get("endpoints") if isinstance(actor_doc.get("endpoints"), dict) else {}
+    inbox = object_id(actor_doc.get("inbox"))
+    shared = object_id(endpoints.get("sharedInbox")) or object_id(actor_doc.get("sharedInbox"))
+    for name, url in (("inbox", inbox), ("sharedInbox", shared)):
+        # Otherwise an actor could point our deliveries (Accepts, posts) at a third party.
+        if url is not None and not _same_origin(url, actor_id):
+            raise SignatureError(f"actor {actor_id} has its {name} on another host: {url}")
     return RemoteActor(
         actor_id=actor_id,
         key_id=key_id,
         public_pem=pem,
-        inbox=object_id(actor_doc.get("inbox")),
-        shared_inbox=object_id(endpoints.get("sharedInbox")),
+        inbox=inbox,
+        shared_inbox=shared,
         fetched_at=now,
     )
 
@@ -189,16 +166,41 @@ def actor_from_documents(key_id: str, actor_doc: dict[str, Any], now: datetime) 
 Fetch = Callable[[str], Awaitable[dict[str, Any]]]
 
 
+async def fetch_as_itself(fetch: Fetch, url: str) -> dict[str, Any]:
+    """A document whose `id` is the URL it was fetched from (fragments aside).
+
+    Any URL on a host that serves user-supplied JSON (an upload, an API echo) could otherwise
+    claim to be that host's actor with the attacker's key (Mastodon CVE-2024-23832). A document
+    naming another id on the same origin (GoToSocial's `…/main-key` stub) is fetched again from
+    that id and must match there, as Mastodon does."""
+    doc = await fetch(url)
+    doc_id = object_id(doc)
+    if doc_id is None:
+        raise SignatureError(f"{_defrag(url)} has no id")
+    if _defrag(doc_id) == _defrag(url):
+        return doc
+    if not _same_origin(doc_id, url):
+        raise SignatureError(f"{_defrag(url)} claims to be {doc_id}, on another host")
+    doc = await fetch(doc_id)
+    if _defrag(object_id(doc) or "") != _defrag(doc_id):
+        raise SignatureError(f"{_defrag(url)} claims to be {doc_id}, which is not served there")
+    return doc
+
+
 async def resolve_key(key_id: str, fetch: Fetch, now: datetime | None = None) -> RemoteActor:
-    """Follow a keyId to its actor: the actor itself (keyId `actor#main-key` or GoToSocial's
-    `actor/main-key` without a fragment) or a standalone Key whose `owner` lists it back."""
+    """Follow a keyId to its actor: the actor itself (keyId `actor#main-key`, or GoToSocial's
+    `actor/main-key` that names the actor as its id) or a standalone Key whose `owner` lists
+    it back as its own `publicKey`."""
     now = now or datetime.now(UTC)
-    doc = await fetch(key_id)
+    doc = await fetch_as_itself(fetch, key_id)
     if "publicKey" in doc:
         return actor_from_documents(key_id, doc, now)
     owner = doc.get("owner")
     if isinstance(owner, str) and "publicKeyPem" in doc:
         if not _same_origin(owner, key_id):
             raise SignatureError(f"key {key_id} names an owner on another host")
-        return actor_from_documents(key_id, await fetch(owner), now)
+        owner_doc = await fetch(owner)
+        if _defrag(object_id(owner_doc) or "") != _defrag(owner):
+            raise SignatureError(f"the owner of {key_id}, {owner}, does not serve itself")
+        return actor_from_documents(key_id, owner_doc, now)
     raise SignatureError(f"{key_id} is neither an actor nor a key")

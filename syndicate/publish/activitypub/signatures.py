@@ -19,7 +19,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import http_sf
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from http_sf.innerlist import ser_item_or_inner_list
@@ -62,7 +62,12 @@ def load_private_key(pem: str) -> rsa.RSAPrivateKey:
 
 @lru_cache(maxsize=1024)
 def load_public_key(pem: str) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem.encode())
+    """A remote actor's key; whatever a remote server puts in publicKeyPem fails as a
+    SignatureError (a 401), never as an exception that escapes the inbox."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise SignatureError(f"public key does not load: {exc}") from None
     if not isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
         raise SignatureError(f"unsupported public key type {type(key).__name__}")
     return key
@@ -189,6 +194,7 @@ class PendingSignature:
     scheme: str  # "cavage" or "rfc9421"
     signature: bytes
     messages: tuple[bytes, ...]  # candidate signing strings (with and without the query)
+    covers_host: bool = False  # the Host header is part of what was signed
 
     def verify(self, public_key_pem: str) -> bool:
         return any(verify_bytes(public_key_pem, m, self.signature) for m in self.messages)
@@ -279,21 +285,43 @@ def check_request(
     body: bytes | None,
     *,
     scheme: str = "https",
+    authority: str | None = None,
     now: datetime | None = None,
 ) -> PendingSignature:
     """Everything about a signed request that needs no key: syntax, covered parts, time, digest.
 
-    `headers` maps lower-case names to values (repeats joined with ", "). Raises SignatureError.
+    `headers` maps lower-case names to values (repeats joined with ", "). `authority` is our
+    own host[:port]: when the signature covers the host, it must name us. Raises SignatureError.
     """
     now = now or datetime.now(UTC)
     if "signature-input" in headers and "signature" in headers:
-        return _check_rfc9421(method, path, query, headers, body, scheme, now)
-    raw = headers.get("signature")
-    if raw is None and headers.get("authorization", "").lower().startswith("signature "):
-        raw = headers["authorization"]
-    if raw is None:
-        raise SignatureError("request is not signed")
-    return _check_cavage(method, path, query, headers, body, raw, now)
+        pending = _check_rfc9421(method, path, query, headers, body, scheme, now)
+    else:
+        raw = headers.get("signature")
+        if raw is None and headers.get("authorization", "").lower().startswith("signature "):
+            raw = headers["authorization"]
+        if raw is None:
+            raise SignatureError("request is not signed")
+        pending = _check_cavage(method, path, query, headers, body, raw, now)
+    # A request signed for another server (its host signed) could otherwise be relayed to us
+    # with that Host header and still verify.
+    if (
+        authority is not None
+        and pending.covers_host
+        and not same_authority(headers.get("host", ""), authority, scheme)
+    ):
+        raise SignatureError("signed for another host")
+    return pending
+
+
+def same_authority(host: str, ours: str, scheme: str) -> bool:
+    """Whether a Host header names `ours` (case-insensitive; a default port may be spelt out)."""
+    default = ":443" if scheme == "https" else ":80"
+
+    def norm(value: str) -> str:
+        return value.strip().lower().removesuffix(default)
+
+    return bool(host) and norm(host) == norm(ours)
 
 
 def _check_cavage(
@@ -361,7 +389,7 @@ def _check_cavage(
             else:
                 raise SignatureError(f"signed header {name!r} is missing")
         messages.append("\n".join(lines).encode())
-    return PendingSignature(key_id, "cavage", signature, tuple(messages))
+    return PendingSignature(key_id, "cavage", signature, tuple(messages), "host" in names)
 
 
 def _check_rfc9421(
@@ -427,4 +455,5 @@ def _check_rfc9421(
         else:
             raise SignatureError(f"signed header {name!r} is missing")
     lines.append(f'"@signature-params": {ser_item_or_inner_list(member)}')
-    return PendingSignature(key_id, "rfc9421", signature, ("\n".join(lines).encode(),))
+    covers_host = bool({"host", "@authority", "@target-uri"} & set(names))
+    return PendingSignature(key_id, "rfc9421", signature, ("\n".join(lines).encode(),), covers_host)
