@@ -116,10 +116,11 @@ async def test_the_hub_fetches_the_new_item_right_after_the_ping(site, tmp_path:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize(
+    "db_url", ["postgresql"], indirect=True
+)  # SQLite serialises writers itself
 def test_event_ids_commit_in_order_on_postgresql(db_url: str) -> None:
     """Two writers: the one that took an id first commits first, so no poller skips an event."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("SQLite serialises writers by itself")
     import threading
     import time
 
