@@ -239,6 +239,22 @@ async def _check_removals(ctx: IngestContext) -> int:
     return removed
 
 
+def _log_fields(result: PassResult, outcome: str, state: SourceState) -> dict[str, object]:
+    """Structured fields for `--log-format json` (one line per fetch, machine-readable)."""
+    return {
+        "ctx_event": "fetch",
+        "ctx_source": result.source_id,
+        "ctx_route": result.route,
+        "ctx_result": outcome,
+        "ctx_new": result.new,
+        "ctx_updated": result.updated,
+        "ctx_removed": result.removed,
+        "ctx_seconds": round(result.seconds, 3),
+        "ctx_error": result.error,
+        "ctx_attempt": state.consecutive_failures,
+    }
+
+
 def _record(
     store: Store,
     state: SourceState,
@@ -266,6 +282,7 @@ def _record(
             result.error,
             state.consecutive_failures,
             state.backoff_until.isoformat(timespec="seconds"),
+            extra=_log_fields(result, "failed", state),
         )
     else:
         state.consecutive_failures = 0
@@ -276,7 +293,13 @@ def _record(
         else:
             state.last_result = result.summary()
         state.last_error = "; ".join(ctx.notes)[:2000] if ctx.notes else None
-        log.info("source %s: %s in %.2fs", result.source_id, state.last_result, result.seconds)
+        log.info(
+            "source %s: %s in %.2fs",
+            result.source_id,
+            state.last_result,
+            result.seconds,
+            extra=_log_fields(result, "ok", state),
+        )
     store.save_source_state(state)
     metrics.record_pass(result, state.last_result)
 

@@ -305,6 +305,14 @@ class DeliveryService:
                     job.inbox,
                     outcome.status,
                     outcome.last_error,
+                    extra={
+                        "ctx_event": "delivery",
+                        "ctx_activity": job.activity_id,
+                        "ctx_inbox": job.inbox,
+                        "ctx_result": outcome.status,
+                        "ctx_error": outcome.last_error,
+                        "ctx_attempts": job.attempts + 1,
+                    },
                 )
             self.results.append(outcome)
             # Write back a full batch, or at once when nothing else is going on (the last
