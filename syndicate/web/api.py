@@ -146,8 +146,8 @@ def to_entry(post: PostIn, language: str, source: SourceSettings | None = None) 
     )
 
 
-async def create_posts(request: Request) -> JSONResponse:
-    state: AppState = request.app.state.syndicate
+def _refuse_unauthorized(request: Request, state: AppState) -> JSONResponse | None:
+    """403 while the API is switched off, 401 without the right bearer token, else None."""
     token = state.settings.api_token()
     if not token:
         return _error(403, "the posting API is disabled: set [api] token or SYNDICATE_API_TOKEN")
@@ -157,6 +157,14 @@ async def create_posts(request: Request) -> JSONResponse:
             status_code=401,
             headers={"WWW-Authenticate": 'Bearer realm="syndicate"'},
         )
+    return None
+
+
+async def create_posts(request: Request) -> JSONResponse:
+    state: AppState = request.app.state.syndicate
+    refused = _refuse_unauthorized(request, state)
+    if refused is not None:
+        return refused
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
         return _error(415, f"expected Content-Type: application/json, got {ctype or 'none'}")
@@ -245,15 +253,9 @@ async def create_posts(request: Request) -> JSONResponse:
 async def delete_post(request: Request) -> Response:
     """DELETE /api/posts/{source}/{id}: the newsroom retracts a post (204; 404 if unknown)."""
     state: AppState = request.app.state.syndicate
-    token = state.settings.api_token()
-    if not token:
-        return _error(403, "the posting API is disabled: set [api] token or SYNDICATE_API_TOKEN")
-    if not _authorized(request, token):
-        return JSONResponse(
-            {"error": "missing or wrong bearer token"},
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="syndicate"'},
-        )
+    refused = _refuse_unauthorized(request, state)
+    if refused is not None:
+        return refused
     source_id, post_id = request.path_params["source"], request.path_params["id"]
     src = next((s for s in state.settings.sources if s.id == source_id), None)
     if src is None or src.kind != "api":
