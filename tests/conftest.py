@@ -123,29 +123,36 @@ def write_config(path: Path, body: str) -> Path:
 
 
 class LiveServer:
-    """The real ASGI app served by uvicorn on a loopback port, in a background thread."""
+    """A real ASGI app served by uvicorn on a loopback port, in a background thread."""
+
+    lifespan = "on"
 
     def __init__(self, app: object, port: int) -> None:
         import threading
+        import time
 
+        import httpx
         import uvicorn
 
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan=self.lifespan
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
-        import time
-
         deadline = time.monotonic() + 10
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.02)
+        self.client = httpx.Client(base_url=self.url, timeout=10)
+
+    def get(self, path: str, **kw: object) -> object:
+        return self.client.get(path, **kw)  # type: ignore[arg-type]
 
     def stop(self) -> None:
+        self.client.close()
         self.server.should_exit = True
         self.thread.join(10)
 

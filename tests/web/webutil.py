@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
+import conftest
 import pytest
-import uvicorn
 from conftest import free_port
 
 from syndicate.config import Settings, settings_from_dict
@@ -23,31 +20,10 @@ from syndicate.web.app import create_app
 WITA = timezone(timedelta(hours=8))
 
 
-class LiveServer:
-    """A Starlette app on a real loopback port, in a thread of the test process."""
+class LiveServer(conftest.LiveServer):
+    """The app without its lifespan: web tests drive background work themselves."""
 
-    def __init__(self, app: Any, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        self.client = httpx.Client(base_url=self.url, timeout=10)
-
-    def get(self, path: str, **kw: Any) -> httpx.Response:
-        return self.client.get(path, **kw)
-
-    def stop(self) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join(10)
+    lifespan = "off"
 
 
 def settings_for(port: int, sources: list[dict], **sections: Any) -> Settings:
