@@ -9,6 +9,7 @@ from datetime import datetime
 
 from syndicate.cli import fail
 from syndicate.cli.core import load, open_configured_store
+from syndicate.cli.tables import aligned
 from syndicate.config import ConfigError
 from syndicate.store import StorageError
 from syndicate.store.federation import InboxStatus
@@ -47,9 +48,9 @@ def _plain(rows: list[InboxStatus]) -> str:
         "FAILURES",
         "LAST ERROR",
     ]
-    lines = [head]
-    for r in rows:
-        lines.append(
+    return aligned(
+        head,
+        [
             [
                 r.server,
                 r.inbox,
@@ -60,10 +61,8 @@ def _plain(rows: list[InboxStatus]) -> str:
                 str(r.failures + r.dead),
                 r.last_error or "-",
             ]
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+            for r in rows
+        ],
     )
 
 

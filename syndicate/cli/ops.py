@@ -16,6 +16,7 @@ from typing import Any
 
 from syndicate.cli import fail
 from syndicate.cli.core import load, open_configured_store
+from syndicate.cli.tables import aligned
 from syndicate.config import ConfigError, Settings
 from syndicate.store import StorageError, Store
 
@@ -72,11 +73,7 @@ def status_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
 
 def plain_table(rows: list[dict[str, str]]) -> str:
     """Aligned columns without box drawing, for pipes, grep and awk."""
-    widths = {k: max([len(h)] + [len(r[k]) for r in rows]) for k, h in COLUMNS}
-    lines = ["  ".join(h.ljust(widths[k]) for k, h in COLUMNS).rstrip()]
-    for r in rows:
-        lines.append("  ".join(r[k].ljust(widths[k]) for k, _ in COLUMNS).rstrip())
-    return "\n".join(lines)
+    return aligned([h for _, h in COLUMNS], [[r[k] for k, _ in COLUMNS] for r in rows])
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:
