@@ -183,3 +183,56 @@ def run_cli(
     return subprocess.run(
         [*cmd, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=full_env
     )
+
+
+def queued_deliveries(
+    tmp_path: Path, port: int, receiver_port: int, inboxes: int, articles: int, federation: str = ""
+) -> tuple[Path, str]:
+    """A service config with `inboxes` followers on a loopback receiver (POST /inbox/{n}) and
+    `articles` new articles waiting to be delivered; returns (config path, database URL)."""
+    from datetime import UTC, datetime
+
+    from syndicate.models import Entry
+    from syndicate.store import open_store
+
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "data").mkdir()
+    db = f"sqlite:///{tmp_path / 'data' / 'syn.db'}"
+    cfg = write_config(
+        tmp_path / "config.toml",
+        f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+port = {port}
+[storage]
+url = "{db}"
+[federation]
+allow_private_networks = ["127.0.0.0/8"]
+workers = 4
+{federation}
+[[sources]]
+id = "detailnews"
+name = "DetailNews"
+url = "{tmp_path / "posts"}"
+kind = "folder"
+interval = "1d"
+""",
+    )
+    store = open_store(db)
+    for i in range(inboxes):
+        store.add_follower(
+            "detailnews",
+            f"http://127.0.0.1:{receiver_port}/users/{i}",
+            f"http://127.0.0.1:{receiver_port}/inbox/{i}",
+            None,
+            None,
+        )
+    for n in range(articles):
+        store.upsert_entry(
+            "detailnews",
+            Entry(
+                url=f"https://detailnews.id/{n}", title=f"Berita {n}", published=datetime.now(UTC)
+            ),
+        )
+    store.close()
+    return cfg, db

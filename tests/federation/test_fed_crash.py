@@ -10,17 +10,15 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import httpx
-from conftest import REPO, free_port, write_config
+from conftest import REPO, free_port, queued_deliveries
 from fedutil import serve, stop_server
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from syndicate.models import Entry
 from syndicate.store import open_store
 
 INBOXES = 20
@@ -40,44 +38,10 @@ async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path) -> Non
     receiver, rtask = await serve(
         Starlette(routes=[Route("/inbox/{n}", inbox, methods=["POST"])]), rport
     )
-    db = f"sqlite:///{tmp_path / 'syn.db'}"
-    (tmp_path / "posts").mkdir()
-    cfg = write_config(
-        tmp_path / "config.toml",
-        f"""
-[server]
-base_url = "http://127.0.0.1:{port}"
-port = {port}
-[storage]
-url = "{db}"
-[federation]
-allow_private_networks = ["127.0.0.0/8"]
-workers = 4
-delivery_lease = "3s"
-[[sources]]
-id = "detailnews"
-name = "DetailNews"
-url = "{tmp_path / "posts"}"
-kind = "folder"
-interval = "1d"
-""",
+    cfg, db = queued_deliveries(
+        tmp_path, port, rport, INBOXES, ARTICLES, federation='delivery_lease = "3s"'
     )
     store = open_store(db)
-    for i in range(INBOXES):
-        store.add_follower(
-            "detailnews",
-            f"http://127.0.0.1:{rport}/users/{i}",
-            f"http://127.0.0.1:{rport}/inbox/{i}",
-            None,
-            None,
-        )
-    for n in range(ARTICLES):
-        store.upsert_entry(
-            "detailnews",
-            Entry(
-                url=f"https://detailnews.id/{n}", title=f"Berita {n}", published=datetime.now(UTC)
-            ),
-        )
 
     def start() -> subprocess.Popen:
         return subprocess.Popen(

@@ -7,18 +7,16 @@ import collections
 import json
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import free_port, write_config
+from conftest import free_port, queued_deliveries
 from opsutil import Running, ThreadServer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from syndicate.models import Entry
 from syndicate.store import open_store
 
 INBOXES = 12
@@ -41,44 +39,8 @@ def test_sigterm_with_deliveries_queued_loses_and_duplicates_nothing(tmp_path: P
 
     rport, port = free_port(), free_port()
     receiver = ThreadServer(Starlette(routes=[Route("/inbox/{n}", inbox, methods=["POST"])]), rport)
-    db = f"sqlite:///{tmp_path / 'data' / 'syn.db'}"
-    (tmp_path / "posts").mkdir()
-    (tmp_path / "data").mkdir()
-    cfg = write_config(
-        tmp_path / "config.toml",
-        f"""
-[server]
-base_url = "http://127.0.0.1:{port}"
-port = {port}
-[storage]
-url = "{db}"
-[federation]
-allow_private_networks = ["127.0.0.0/8"]
-workers = 4
-[[sources]]
-id = "detailnews"
-name = "DetailNews"
-url = "{tmp_path / "posts"}"
-kind = "folder"
-interval = "1d"
-""",
-    )
+    cfg, db = queued_deliveries(tmp_path, port, rport, INBOXES, ARTICLES)
     store = open_store(db)
-    for i in range(INBOXES):
-        store.add_follower(
-            "detailnews",
-            f"http://127.0.0.1:{rport}/users/{i}",
-            f"http://127.0.0.1:{rport}/inbox/{i}",
-            None,
-            None,
-        )
-    for n in range(ARTICLES):
-        store.upsert_entry(
-            "detailnews",
-            Entry(
-                url=f"https://detailnews.id/{n}", title=f"Berita {n}", published=datetime.now(UTC)
-            ),
-        )
     total = INBOXES * ARTICLES
     svc = Running(cfg, port)
     try:
