@@ -185,6 +185,25 @@ def run_cli(
     )
 
 
+def service_config(tmp_path: Path, port: int, sources: str, extra: str = "") -> Path:
+    """A config for a service on `port` with SQLite in tmp_path/data and short fetch timeouts."""
+    return write_config(
+        tmp_path / "config.toml",
+        f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+port = {port}
+[storage]
+url = "sqlite:///{tmp_path / "data" / "syndicate.db"}"
+[fetch]
+timeout = "5s"
+connect_timeout = "2s"
+{extra}
+{sources}
+""",
+    )
+
+
 def queued_deliveries(
     tmp_path: Path, port: int, receiver_port: int, inboxes: int, articles: int, federation: str = ""
 ) -> tuple[Path, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import feedparser
 import httpx
 import pytest
-from conftest import REPO, free_port, load_truth, run_cli, write_config
+from conftest import REPO, free_port, load_truth, run_cli, service_config
 
 SEED_TITLE = "Apel Kerja Perdana 2026, Wali Kota Hengky Ajak ASN Pemkot Bitung Perkuat Disiplin"
 
@@ -22,21 +22,7 @@ def seed_paragraphs() -> list[str]:
     return next(a for a in truth["articles"] if a["id"] == "detailnews:2481")["body"]
 
 
-def config_with(tmp_path: Path, port: int, sources: str) -> Path:
-    return write_config(
-        tmp_path / "config.toml",
-        f"""
-[server]
-base_url = "http://127.0.0.1:{port}"
-port = {port}
-[storage]
-url = "sqlite:///{tmp_path / "db" / "syndicate.db"}"
-[fetch]
-timeout = "5s"
-connect_timeout = "2s"
-{sources}
-""",
-    )
+config_with = service_config
 
 
 SAMPLES = f"""
@@ -199,7 +185,7 @@ def test_fetch_from_a_corpus_feed_over_loopback(corpus_server, tmp_path: Path, l
     from syndicate.web.app import create_app
 
     settings = load_settings(config)
-    store = open_store(f"sqlite:///{tmp_path / 'db' / 'syndicate.db'}")
+    store = open_store(f"sqlite:///{tmp_path / 'data' / 'syndicate.db'}")
     server = live_server(create_app(settings, store), port)
     for fmt in ("rss", "atom", "json"):
         body = httpx.get(f"{server.url}/feeds/detailnews.{fmt}").content

@@ -10,25 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from conftest import REPO, write_config
+from conftest import REPO, service_config
 
-
-def config_file(tmp_path: Path, port: int, sources: str, extra: str = "") -> Path:
-    return write_config(
-        tmp_path / "config.toml",
-        f"""
-[server]
-base_url = "http://127.0.0.1:{port}"
-port = {port}
-[storage]
-url = "sqlite:///{tmp_path / "data" / "syndicate.db"}"
-[fetch]
-timeout = "5s"
-connect_timeout = "2s"
-{extra}
-{sources}
-""",
-    )
+config_file = service_config
 
 
 def folder_source(sid: str, name: str, path: Path | str) -> str:
