@@ -82,6 +82,21 @@ def same_minute(a, b) -> bool:
     )
 
 
+def field_ok(field: str, value, gold) -> bool:  # type: ignore[no-untyped-def]
+    """A field is right when a reader would see the same thing (tags ignore case, times the second)."""
+    if field == "published":
+        return same_minute(value, gold)
+    if field == "tags":
+        return {t.lower() for t in value or []} == {t.lower() for t in gold}
+    if field == "title":
+        return fold_ws(value or "") == fold_ws(gold)
+    return (value or None) == (gold or None)
+
+
+def entry_fields(entry) -> dict:  # type: ignore[no-untyped-def]
+    return {f: getattr(entry, f) for f in FIELDS}
+
+
 def traf_fields(html: str, url: str, timezone: str = "Asia/Makassar") -> dict:
     raw = trafilatura.extract(html, url=url, output_format="json", with_metadata=True)
     if not raw:
@@ -156,27 +171,11 @@ def main() -> int:
                     "dateline": art.get("dateline"),
                     "editor": art.get("editor"),
                 }
-                ours = {
-                    "title": entry.title,
-                    "authors": entry.authors,
-                    "published": entry.published,
-                    "canonical_url": entry.canonical_url,
-                    "image": entry.image,
-                    "tags": entry.tags,
-                    "dateline": entry.dateline,
-                    "editor": entry.editor,
-                }
+                ours = entry_fields(entry)
                 for name, store, values in (("ours", ours_ok, ours), ("trafilatura", traf_ok, tf)):
                     for f in FIELDS:
                         v, g = values.get(f), gold[f]
-                        if f == "published":
-                            ok = same_minute(v, g)
-                        elif f == "tags":
-                            ok = {t.lower() for t in v or []} == {t.lower() for t in g}
-                        elif f == "title":
-                            ok = fold_ws(v or "") == fold_ws(g)
-                        else:
-                            ok = (v or None) == (g or None)
+                        ok = field_ok(f, v, g)
                         store[f].append(ok)
                         if not ok and opts.verbose and name == "ours":
                             print(f"  MISS {art['id']} [{state}] {f}: {v!r} != {g!r}")

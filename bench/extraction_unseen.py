@@ -23,24 +23,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import trafilatura  # noqa: E402
-from extraction import FIELDS, f1, same_minute, traf_fields  # noqa: E402
+from extraction import FIELDS, entry_fields, f1, field_ok, traf_fields  # noqa: E402
 
-from syndicate.normalize.clean import fold_ws  # noqa: E402
 from syndicate.normalize.dates import parse_date  # noqa: E402
 from syndicate.normalize.encoding import decode_html  # noqa: E402
 from syndicate.normalize.extract import extract_article  # noqa: E402
 
 UNSEEN = ROOT / "tests" / "normalize" / "unseen"
-
-
-def field_ok(field: str, value, gold) -> bool:
-    if field == "published":
-        return same_minute(value, gold)
-    if field == "tags":
-        return {t.lower() for t in value or []} == {t.lower() for t in gold}
-    if field == "title":
-        return fold_ws(value or "") == fold_ws(gold)
-    return (value or None) == (gold or None)
 
 
 def gold_fields(art: dict) -> dict:
@@ -83,16 +72,7 @@ def main() -> int:
         traf_ms.append((time.perf_counter() - t0) * 1000)
         tf = traf_fields(html, url, tz)
         gold = gold_fields(art)
-        ours = {
-            "title": entry.title,
-            "authors": entry.authors,
-            "published": entry.published,
-            "canonical_url": entry.canonical_url,
-            "image": entry.image,
-            "tags": entry.tags,
-            "dateline": entry.dateline,
-            "editor": entry.editor,
-        }
+        ours = entry_fields(entry)
         for name, store, values in (("ours", ours_ok, ours), ("trafilatura", traf_ok, tf)):
             for f in FIELDS:
                 ok = field_ok(f, values.get(f), gold[f])
