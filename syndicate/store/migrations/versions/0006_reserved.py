@@ -1,0 +1,20 @@
+"""ingest lifecycle: re-checks, categories (issue 9)
+
+Reserved slot in the migration chain; filled in by the change that needs it.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
