@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
+from syndicate.boundary import MAX_TAGS, xml_safe
 from syndicate.models import Article
 
 FORMATS = {
@@ -128,8 +129,10 @@ def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerat
                 fe.dc.dc_creator(name)
             else:
                 fe.author(name=name)
-        for tag in article.tags:
-            fe.category(term=tag, label=tag)
+        tags = article.tags[:MAX_TAGS]  # rows stored before the input boundary may hold more
+        if tags:
+            # One call: feedgen rebuilds its RSS list on every category() call (quadratic).
+            fe.category([{"term": t, "label": t} for t in tags])
         summary = article.summary or article.title
         content = _content_html(article, info)
         if fmt == "rss":
@@ -233,7 +236,25 @@ def _rss_with_links(body: bytes, links: list[tuple[str, str]]) -> bytes:
     return etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
+def _xml_safe_article(a: Article) -> Article:
+    """Rows written before the input boundary may hold characters XML cannot carry: one such
+    character must not take down every feed that lists the article."""
+    from dataclasses import replace
+
+    return replace(
+        a,
+        title=xml_safe(a.title),
+        summary=xml_safe(a.summary),
+        content_html=xml_safe(a.content_html),
+        content_text=xml_safe(a.content_text),
+        authors=[xml_safe(n) for n in a.authors],
+        tags=[xml_safe(t) for t in a.tags[:MAX_TAGS]],
+        image=xml_safe(a.image) if a.image else a.image,
+    )
+
+
 def render(info: FeedInfo, articles: list[Article], fmt: str) -> bytes:
+    articles = [_xml_safe_article(a) for a in articles]
     if fmt == "json":
         return render_json(info, articles)
     fg = _generator(info, articles, fmt)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
+from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
 from syndicate.store.tables import article_events, articles
 
@@ -159,7 +160,9 @@ class ArticleQueries:
 
         Matching is by the source's own id (guid) or the canonical URL, so re-ingesting an item
         through another route or with tracking parameters never creates a second article.
+        Every entry passes the input boundary here, the one place articles are written.
         """
+        entry = bound_entry(entry)
         now = now or datetime.now(UTC)
         with self.engine.begin() as conn:
             old = self._find(conn, source_id, entry.guid, entry.canonical_url)

@@ -87,11 +87,12 @@ def site_fixture(tmp_path: Path) -> Iterator[Callable[..., Site]]:
     def start(
         sources: list[dict] | None = None,
         seed: Callable[[Store], dict[str, str]] | None = None,
+        db: str | None = None,  # a database URL (the db_url fixture); default a fresh SQLite file
         **sections: Any,
     ) -> Site:
         port = free_port()
         settings = settings_for(port, sources or SOURCES, **sections)
-        store = open_store(f"sqlite:///{tmp_path / f'web{len(started)}.db'}")
+        store = open_store(db or f"sqlite:///{tmp_path / f'web{len(started)}.db'}")
         ids = seed(store) if seed else {}
         app = create_app(settings, store)
         s = Site(LiveServer(app, port), store, settings, app, ids)
