@@ -46,9 +46,20 @@ def alembic_config(engine_conn: object) -> Config:
     return cfg
 
 
+# Any fixed 64-bit number; every node of one PostgreSQL database takes the same one.
+MIGRATION_LOCK = 0x53594E4449434154  # "SYNDICAT"
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to run on every start and from several processes."""
+    """Bring the schema to `revision`; safe to run on every start and from several processes.
+
+    Nodes started together on one PostgreSQL database would each see "no alembic_version" and
+    all run the migrations (one then dies on a unique violation). A transaction-scoped advisory
+    lock makes them take turns: the first migrates, the others wait, then find the schema at
+    head and do nothing. SQLite: the first DDL statement takes the database write lock."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         command.upgrade(alembic_config(conn), revision)
 
 
