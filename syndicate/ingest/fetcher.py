@@ -21,7 +21,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from syndicate.netguard import BlockedAddress, NetGuard, UnresolvableHost
+from syndicate.http import ClientSpec, RefusedConnect, build_client
+from syndicate.netguard import BlockedAddress, NetGuard, Resolver, UnresolvableHost
 
 log = logging.getLogger("syndicate.fetch")
 
@@ -224,18 +225,28 @@ class Fetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         on_response: Callable[[str, int, bool], None] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.options = options
         self.validators = validators
         self.stats = FetchStats()
         self.on_response = on_response
-        self.client = httpx.AsyncClient(
-            headers={"User-Agent": options.user_agent, "Accept-Encoding": "gzip, deflate, br"},
-            timeout=httpx.Timeout(options.timeout, connect=options.connect_timeout),
-            follow_redirects=False,  # followed in _stream so every hop passes the address guard
+        self.guard = NetGuard(
+            options.allow_private_networks, options.trusted_urls, resolver=resolver
+        )
+        # Redirects are followed in _stream so every hop passes the address guard; the
+        # connection itself goes to the address the guard checked (no DNS rebinding).
+        self.client = build_client(
+            ClientSpec(
+                options.user_agent,
+                options.timeout,
+                options.connect_timeout,
+                max_connections=options.concurrency,
+                headers={"Accept-Encoding": "gzip, deflate, br"},
+            ),
+            guard=self.guard,
             transport=transport,
         )
-        self.guard = NetGuard(options.allow_private_networks, options.trusted_urls)
         self._global = asyncio.Semaphore(options.concurrency)
         self._hosts: dict[str, _Host] = {}
         # The token robots.txt groups are matched against: the product name of our User-Agent.
@@ -459,6 +470,10 @@ class Fetcher:
                 return FetchResponse(
                     str(resp.url), resp.status_code, url, resp.headers, bytes(body)
                 )
+        except RefusedConnect as exc:
+            # The address check at connect time: a name that now resolves elsewhere.
+            where = "" if hop == url else f" (redirected to {hop})"
+            raise AddressRefused(url, f"{exc}{where}") from None
         except httpx.TimeoutException as exc:
             raise FetchError(url, f"timed out ({type(exc).__name__})") from None
         except httpx.DecodingError as exc:
