@@ -194,6 +194,9 @@ class SourceSettings(_Strict):
     feed_url: str | None = None  # for kind = "feed" when `url` is the site, not the feed
     selectors: dict[str, str] = {}  # html route: links, next, title, date, author, body, image
     max_pages: int = Field(3, ge=1, le=100)
+    # kind = "api": this source's own bearer token (SYNDICATE_API_TOKEN_<ID> overrides); when set,
+    # only it may post to the source. Sources without one accept the [api] token.
+    token: str = ""
 
     @field_validator("id")
     @classmethod
@@ -272,6 +275,10 @@ class Settings(_Strict):
 
     def api_token(self) -> str:
         return os.environ.get("SYNDICATE_API_TOKEN", self.api.token)
+
+    def source_token(self, src: SourceSettings) -> str:
+        """The bearer token only this api source accepts ("" = it shares the [api] token)."""
+        return os.environ.get(f"SYNDICATE_API_TOKEN_{src.id.upper()}", src.token)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
