@@ -13,7 +13,7 @@ from syndicate.config import Settings, SourceSettings
 from syndicate.ingest import auto, feed, folder, html, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
-from syndicate.models import Change, Entry, PassResult, SourceState
+from syndicate.models import Article, Change, Entry, PassResult, SourceState
 from syndicate.normalize.dedupe import fingerprint, same_story
 from syndicate.store import Store
 
@@ -183,6 +183,17 @@ def store_entry(store: Store, source_id: str, entry: Entry, backfill: bool = Fal
     if change is Change.NEW and fp and article.published is not None:
         _fold_story(store, article.id, source_id, entry, fp, article.published)
     return change
+
+
+def store_entries(store: Store, items: list[tuple[str, Entry]]) -> list[tuple[Article, Change]]:
+    """Store (source id, entry) pairs all or nothing (one transaction; KeyConflict when an
+    entry with a guid reuses another article's URL), then fold new reprints into their stories."""
+    fps = [fingerprint(e.content_text) if e.content_text else None for _, e in items]
+    stored = store.upsert_entries([(sid, e, fp) for (sid, e), fp in zip(items, fps, strict=True)])
+    for (sid, entry), fp, (article, change) in zip(items, fps, stored, strict=True):
+        if change is Change.NEW and fp and article.published is not None:
+            _fold_story(store, article.id, sid, entry, fp, article.published)
+    return stored
 
 
 def _fold_story(
