@@ -95,6 +95,15 @@ def _changed_fields(old: Article, entry: Entry) -> list[str]:
     return [f for f in CORRECTION_FIELDS if (prev[f] or "").strip() != (new[f] or "").strip()]
 
 
+class KeyConflict(Exception):
+    """An entry's URL is another stored article's (see upsert_entries)."""
+
+    def __init__(self, index: int, other: Article) -> None:
+        super().__init__(f"entry {index}: url belongs to stored article {other.id} ({other.guid})")
+        self.index = index
+        self.other = other
+
+
 class ArticleQueries:
     engine: Engine
 
@@ -162,82 +171,115 @@ class ArticleQueries:
         through another route or with tracking parameters never creates a second article.
         Every entry passes the input boundary here, the one place articles are written.
         """
+        with self.engine.begin() as conn:
+            return self._upsert(conn, source_id, entry, backfill, now, fingerprint, story_id)
+
+    def upsert_entries(
+        self,
+        items: list[tuple[str, Entry, int | None]],
+        *,
+        now: datetime | None = None,
+    ) -> list[tuple[Article, Change]]:
+        """Store (source id, entry, fingerprint) triples all or nothing, in one transaction.
+
+        Stricter than upsert_entry about identity: an entry with its own guid whose canonical
+        URL belongs to a stored article with another guid raises KeyConflict (a publisher
+        reusing a URL must not silently rewrite another post).
+        """
+        out = []
+        with self.engine.begin() as conn:
+            for index, (source_id, entry, fp) in enumerate(items):
+                entry = bound_entry(entry)
+                if entry.guid:
+                    by_url = self._find(conn, source_id, None, entry.canonical_url)
+                    if by_url is not None and by_url.guid and by_url.guid != entry.guid:
+                        raise KeyConflict(index, by_url)
+                out.append(self._upsert(conn, source_id, entry, False, now, fp, None))
+        return out
+
+    def _upsert(
+        self,
+        conn: Connection,
+        source_id: str,
+        entry: Entry,
+        backfill: bool,
+        now: datetime | None,
+        fingerprint: int | None,
+        story_id: str | None,
+    ) -> tuple[Article, Change]:
         entry = bound_entry(entry)
         now = now or datetime.now(UTC)
-        with self.engine.begin() as conn:
-            old = self._find(conn, source_id, entry.guid, entry.canonical_url)
-            values = _entry_values(entry)
-            if fingerprint is not None:
-                values["fingerprint"] = fingerprint
-            if old is None:
-                article_id = new_id()
-                values.update(
-                    id=article_id,
-                    source_id=source_id,
-                    first_seen=now,
-                    last_seen=now,
-                    status=ArticleStatus.ACTIVE.value,
-                    story_id=story_id,
-                    missing_checks=0,
+        old = self._find(conn, source_id, entry.guid, entry.canonical_url)
+        values = _entry_values(entry)
+        if fingerprint is not None:
+            values["fingerprint"] = fingerprint
+        if old is None:
+            article_id = new_id()
+            values.update(
+                id=article_id,
+                source_id=source_id,
+                first_seen=now,
+                last_seen=now,
+                status=ArticleStatus.ACTIVE.value,
+                story_id=story_id,
+                missing_checks=0,
+            )
+            if values["published"] is None:
+                values["published"] = now
+            if values["updated"] is None:
+                values["updated"] = values["published"]
+                values["updated_offset"] = values["published_offset"]
+            conn.execute(insert(articles).values(**values))
+            self._add_event(conn, article_id, source_id, Change.NEW, now, backfill)
+            change = Change.NEW
+        else:
+            article_id = old.id
+            changed = _changed_fields(old, entry)
+            revived = old.status == ArticleStatus.REMOVED
+            if not changed and not revived:
+                # Same text: refresh metadata quietly (a route may give more than another did).
+                quiet = {
+                    k: v
+                    for k, v in values.items()
+                    if k not in ("published", "published_offset", "updated", "updated_offset")
+                    and v not in (None, "", [])
+                }
+                conn.execute(
+                    update(articles)
+                    .where(articles.c.id == article_id)
+                    .values(**quiet, last_seen=now, missing_checks=0)
                 )
-                if values["published"] is None:
-                    values["published"] = now
-                if values["updated"] is None:
-                    values["updated"] = values["published"]
-                    values["updated_offset"] = values["published_offset"]
-                conn.execute(insert(articles).values(**values))
-                self._add_event(conn, article_id, source_id, Change.NEW, now, backfill)
-                change = Change.NEW
+                change = Change.UNCHANGED
             else:
-                article_id = old.id
-                changed = _changed_fields(old, entry)
-                revived = old.status == ArticleStatus.REMOVED
-                if not changed and not revived:
-                    # Same text: refresh metadata quietly (a route may give more than another did).
-                    quiet = {
-                        k: v
-                        for k, v in values.items()
-                        if k not in ("published", "published_offset", "updated", "updated_offset")
-                        and v not in (None, "", [])
-                    }
-                    conn.execute(
-                        update(articles)
-                        .where(articles.c.id == article_id)
-                        .values(**quiet, last_seen=now, missing_checks=0)
+                values["guid"] = values["guid"] or old.guid
+                if values["published"] is None:
+                    values["published"] = old.published
+                    values["published_offset"] = _offset(old.published)
+                # A correction must carry a newer `updated` than the last one readers saw.
+                upd = entry.updated
+                if upd is None or (old.updated and upd <= old.updated):
+                    upd = now
+                    if old.updated and old.updated.utcoffset() is not None:
+                        upd = now.astimezone(old.updated.tzinfo)
+                values["updated"] = upd
+                values["updated_offset"] = _offset(upd)
+                conn.execute(
+                    update(articles)
+                    .where(articles.c.id == article_id)
+                    .values(
+                        **values,
+                        last_seen=now,
+                        status=ArticleStatus.ACTIVE.value,
+                        removed_at=None,
+                        missing_checks=0,
                     )
-                    change = Change.UNCHANGED
-                else:
-                    values["guid"] = values["guid"] or old.guid
-                    if values["published"] is None:
-                        values["published"] = old.published
-                        values["published_offset"] = _offset(old.published)
-                    # A correction must carry a newer `updated` than the last one readers saw.
-                    upd = entry.updated
-                    if upd is None or (old.updated and upd <= old.updated):
-                        upd = now
-                        if old.updated and old.updated.utcoffset() is not None:
-                            upd = now.astimezone(old.updated.tzinfo)
-                    values["updated"] = upd
-                    values["updated_offset"] = _offset(upd)
-                    conn.execute(
-                        update(articles)
-                        .where(articles.c.id == article_id)
-                        .values(
-                            **values,
-                            last_seen=now,
-                            status=ArticleStatus.ACTIVE.value,
-                            removed_at=None,
-                            missing_checks=0,
-                        )
-                    )
-                    detail = {"fields": changed, "previous_title": old.title}
-                    if revived:
-                        detail["revived"] = True
-                    self._add_event(
-                        conn, article_id, source_id, Change.UPDATED, now, backfill, detail
-                    )
-                    change = Change.UPDATED
-            row = conn.execute(select(articles).where(articles.c.id == article_id)).one()
+                )
+                detail = {"fields": changed, "previous_title": old.title}
+                if revived:
+                    detail["revived"] = True
+                self._add_event(conn, article_id, source_id, Change.UPDATED, now, backfill, detail)
+                change = Change.UPDATED
+        row = conn.execute(select(articles).where(articles.c.id == article_id)).one()
         return row_to_article(row), change
 
     def record_missing(
