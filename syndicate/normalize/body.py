@@ -16,7 +16,7 @@ from lxml import etree
 from syndicate.normalize.clean import _drop, fold_ws, resolve_img
 from syndicate.normalize.dom import BLOCK_TAGS, HEADINGS, link_density, select, text_of
 from syndicate.normalize.images import content_image
-from syndicate.normalize.metadata import PageMeta
+from syndicate.normalize.page import Page
 
 
 class Block:
@@ -32,13 +32,11 @@ class Block:
         self.caption: str | None = None
 
 
-def declared_container(
-    doc: etree._Element, meta: PageMeta, selectors: dict[str, str]
-) -> tuple[etree._Element | None, str | None]:
+def declared_container(page: Page) -> tuple[etree._Element | None, str | None]:
     """The body element the source's selector or the page's microdata names, with its rule."""
-    for el in select(doc, selectors.get("body")):
+    for el in select(page.doc, page.selectors.get("body")):
         return el, "selector"
-    for _value, el in meta.micro.get("articleBody", []):
+    for _value, el in page.meta.micro.get("articleBody", []):
         if el.tag != "meta" and len(el.text_content()) > 200:
             return el, "microdata"
     return None, None

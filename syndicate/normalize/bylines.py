@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from syndicate.models import Entry
 from syndicate.normalize import authors as _authors
 from syndicate.normalize.clean import fold_ws
 from syndicate.normalize.dom import block_parent, class_words, in_sidebar, select, text_of
-from syndicate.normalize.metadata import PageMeta, ld_names
+from syndicate.normalize.metadata import ld_names
+from syndicate.normalize.page import Page
 
 _AUTHOR_PATH = re.compile(
     r"/(?:author|authors|penulis|reporter|wartawan|kontributor|profile)/[^/]+", re.I
@@ -73,17 +73,13 @@ def page_bylines(doc: etree._Element) -> PageBylines:
 
 
 def pick_authors(
-    doc: etree._Element,
-    meta: PageMeta,
-    ld: dict,
-    selectors: dict[str, str],
-    hints: Entry | None,
-    page_lines: PageBylines,
-    body_lines: list[_authors.Byline],
-    site_name: str | None,
-    rules: dict[str, str],
+    page: Page, page_lines: PageBylines, body_lines: list[_authors.Byline]
 ) -> tuple[list[str], str | None]:
-    """(authors, editor); the rules go into `rules`. Body bylines come before page ones."""
+    """(authors, editor); the rules go into `page.rules`. Body bylines come before page ones.
+
+    `page_lines` were read before pruning (page_bylines), `body_lines` taken out of the body."""
+    doc, meta, ld, selectors, hints = page.doc, page.meta, page.ld, page.selectors, page.hints
+    site_name, rules = page.site_name, page.rules
     bylines = body_lines + [by for by, _el in page_lines]
     editor = next((by.editor for by in bylines if by.editor), None)
     rules["editor"] = "byline" if editor else "none"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html as _html
 from datetime import datetime
-from urllib.parse import urljoin
 
 from syndicate.models import Entry
 from syndicate.normalize.body import (
@@ -39,7 +38,8 @@ from syndicate.normalize.datelines import split_dateline, take_dateline
 from syndicate.normalize.dom import BLOCK_TAGS, HEADINGS, HIDDEN_CLASSES, attached, parse_html
 from syndicate.normalize.images import dom_image, original_image, structured_image
 from syndicate.normalize.language import pick_language
-from syndicate.normalize.metadata import ARTICLE_TYPES, PageMeta, pick_canonical
+from syndicate.normalize.metadata import ARTICLE_TYPES, pick_canonical
+from syndicate.normalize.page import parse_page
 from syndicate.normalize.page_dates import pick_dates
 from syndicate.normalize.pages import amp_url, merge_pages, next_page_url
 from syndicate.normalize.tags import normalize_tags, pick_tags
@@ -79,34 +79,24 @@ def extract_article(
     `hints` is what a feed/API said; it fills what the page lacks, and its date wins over a page
     date that carried no offset. `now` bounds dates (nothing beyond now + 1 h is accepted).
     """
-    selectors = selectors or {}
-    rules: dict[str, str] = {}
-    doc = parse_html(html)
-    if doc is None:
+    page = parse_page(html, url, selectors=selectors, hints=hints, timezone=timezone, now=now)
+    if page is None:
         entry = Entry(url=url, title=hints.title if hints else "")
         entry.rules = {"error": "empty page"}
         return entry
-    for br in doc.iter("br"):  # "Pewarta: X<br>Editor: Y" must not read "XEditor: Y"
-        br.tail = " " + (br.tail or "")
-    meta = PageMeta(doc)
-    ld = meta.ld or {}
-    base = url
-    base_href = doc.find(".//base")
-    if base_href is not None and base_href.get("href"):
-        base = urljoin(url, base_href.get("href"))
-    site_name = meta.value("og:site_name", "application-name")
+    doc, base, rules = page.doc, page.base, page.rules
 
     # Everything that reads the whole page runs before pruning changes the tree.
-    title, rules["title"], title_el = pick_title(doc, meta, ld, selectors, hints, site_name)
-    canonical, rules["canonical_url"] = pick_canonical(meta, ld, url)
-    tags, rules["tags"] = pick_tags(doc, meta, ld, hints, title_el)
+    title, rules["title"], _title_el = pick_title(page)
+    canonical, rules["canonical_url"] = pick_canonical(page)
+    tags, rules["tags"] = pick_tags(page)
     page_lines = page_bylines(doc)
-    published, updated = pick_dates(doc, meta, ld, selectors, hints, timezone, now, title_el, rules)
-    image, image_alt, image_rule = structured_image(doc, meta, ld, selectors, hints, base)
+    published, updated = pick_dates(page)
+    image, image_alt, image_rule = structured_image(page)
 
     # Body: prune the page, pick the container, blocks; trafilatura when too little is left.
     body_el = doc.find("body")
-    container, body_rule = declared_container(doc, meta, selectors)
+    container, body_rule = declared_container(page)
     content_html, paras, dateline, body_lines = "", [], None, []
     if body_el is not None:
         protect = set()
@@ -117,7 +107,7 @@ def extract_article(
             container, body_rule = score_container(body_el), "dom"
         if container is not None:
             if image is None:
-                image, image_alt, image_rule = dom_image(doc, title_el, container, base)
+                image, image_alt, image_rule = dom_image(page, container)
             dateline = take_dateline(container)
             absolutize_tree(container, base)
             blocks, body_lines = clean_blocks(build_blocks(container, base), title)
@@ -145,10 +135,8 @@ def extract_article(
         rules["dateline"] = "text"
     rules["image"] = image_rule
 
-    authors, editor = pick_authors(
-        doc, meta, ld, selectors, hints, page_lines, body_lines, site_name, rules
-    )
-    lang, rules["language"] = pick_language(doc, meta, ld, text, language)
+    authors, editor = pick_authors(page, page_lines, body_lines)
+    lang, rules["language"] = pick_language(page, text, language)
     summary = summarize(text) if text else (hints.summary if hints else "")
     rules["summary"] = "text" if text else ("hint" if summary else "none")
 

@@ -8,10 +8,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from syndicate.models import Entry
 from syndicate.normalize.clean import resolve_img, same_file
 from syndicate.normalize.dom import attached, select
-from syndicate.normalize.metadata import PageMeta, ld_str
+from syndicate.normalize.metadata import ld_str
+from syndicate.normalize.page import Page
 
 _BLOGGER_SIZE = re.compile(r"^(?P<pre>.*/)(?P<size>[swh]\d{2,4}(?:-[a-z0-9]+)*)(?P<post>/[^/]+)$")
 _ICON = re.compile(
@@ -48,15 +48,11 @@ def content_image(img: etree._Element, base: str) -> str | None:
     return src
 
 
-def structured_image(
-    doc: etree._Element,
-    meta: PageMeta,
-    ld: dict,
-    selectors: dict[str, str],
-    hints: Entry | None,
-    base: str,
-) -> Found:
+def structured_image(page: Page) -> Found:
     """The image the page (or feed) declares; the alt text comes from og:image:alt or the <img>."""
+    doc, meta, ld, selectors, hints, base = (
+        page.doc, page.meta, page.ld, page.selectors, page.hints, page.base
+    )  # fmt: skip
     for el in select(doc, selectors.get("image")):
         src = resolve_img(el, base) if el.tag == "img" else el.get("content") or el.get("href")
         if src:
@@ -90,10 +86,9 @@ def structured_image(
     return None, None, "none"
 
 
-def dom_image(
-    doc: etree._Element, title_el: etree._Element | None, container: etree._Element, base: str
-) -> Found:
+def dom_image(page: Page, container: etree._Element) -> Found:
     """First real image between the title and the end of the body (lazy URLs resolved)."""
+    doc, title_el, base = page.doc, page.title_el, page.base
     started = title_el is None or not attached(title_el, doc)
     for el in doc.iter():
         if el is title_el:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lxml import etree
-
-from syndicate.normalize.metadata import PageMeta
+from syndicate.normalize.page import Page
 
 
-def pick_language(
-    doc: etree._Element, meta: PageMeta, ld: dict, text: str, configured: str | None
-) -> tuple[str | None, str]:
-    """(language code, rule)."""
+def pick_language(page: Page, text: str, configured: str | None) -> tuple[str | None, str]:
+    """(language code, rule) for the body `text`; `configured` is the source's language."""
+    doc, meta, ld = page.doc, page.meta, page.ld
     declared = None
     lang_attr = doc.get("lang") or meta.value("og:locale", "language", "content-language")
     if isinstance(ld.get("inLanguage"), str):

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from lxml import etree
 
 from syndicate.normalize.dom import text_of
 from syndicate.normalize.urls import canonicalize_url, page_number, strip_page_suffix
+
+if TYPE_CHECKING:
+    from syndicate.normalize.page import Page
 
 ARTICLE_TYPES = {
     "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -191,8 +195,9 @@ def ld_names(value) -> list[str]:
     return []
 
 
-def pick_canonical(meta: PageMeta, ld: dict, url: str) -> tuple[str, str]:
+def pick_canonical(page: Page) -> tuple[str, str]:
     """rel=canonical > og:url > JSON-LD url > the URL read; page N of an article keys on page 1."""
+    meta, ld, url = page.meta, page.ld, page.url
     declared = []
     for href in meta.links.get("canonical", []):
         declared.append((urljoin(url, href), "rel-canonical"))

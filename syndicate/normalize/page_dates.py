@@ -8,10 +8,10 @@ from datetime import datetime
 
 from lxml import etree
 
-from syndicate.models import Entry
 from syndicate.normalize.dates import localize, not_future, parse_date_ex
 from syndicate.normalize.dom import in_sidebar, select, text_of
 from syndicate.normalize.metadata import PageMeta
+from syndicate.normalize.page import Page
 
 _PUBLISHED_KEYS = (
     "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
@@ -32,18 +32,11 @@ _HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?!\d)")
 Found = tuple[datetime | None, bool, str | None]
 
 
-def pick_dates(
-    doc: etree._Element,
-    meta: PageMeta,
-    ld: dict,
-    selectors: dict[str, str],
-    hints: Entry | None,
-    tz: str,
-    now: datetime | None,
-    title_el: etree._Element | None,
-    rules: dict[str, str],
-) -> tuple[datetime | None, datetime | None]:
-    """(published, updated): UTC shown in `tz`, other offsets kept; the rules go into `rules`."""
+def pick_dates(page: Page) -> tuple[datetime | None, datetime | None]:
+    """(published, updated): UTC shown in the source's zone, other offsets kept; the rules go
+    into `page.rules`. Run after pick_title: a printed date is looked for under the title."""
+    doc, meta, ld, selectors, hints = page.doc, page.meta, page.ld, page.selectors, page.hints
+    tz, now, title_el, rules = page.timezone, page.now, page.title_el, page.rules
     cands: list[tuple[str, str]] = []
     for el in select(doc, selectors.get("date")):
         cands.append(

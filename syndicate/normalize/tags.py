@@ -8,10 +8,9 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from syndicate.models import Entry
 from syndicate.normalize.clean import fold_ws
 from syndicate.normalize.dom import in_sidebar, text_of
-from syndicate.normalize.metadata import PageMeta
+from syndicate.normalize.page import Page
 
 _TAG_PATH = re.compile(r"/(?:tags?|topik|topic|topics|hashtag)/", re.I)
 _NOT_TAG_PATH = re.compile(r"/(?:category|kategori|kanal|rubrik|label|section)/", re.I)
@@ -38,14 +37,9 @@ def _split_tags(value) -> list[str]:
     return []
 
 
-def pick_tags(
-    doc: etree._Element,
-    meta: PageMeta,
-    ld: dict,
-    hints: Entry | None,
-    title_el: etree._Element | None = None,
-) -> tuple[list[str], str]:
+def pick_tags(page: Page) -> tuple[list[str], str]:
     """(tags, rule). Run before pruning: tag boxes are boilerplate for the body."""
+    doc, meta, ld, hints, title_el = page.doc, page.meta, page.ld, page.hints, page.title_el
     kw = ld.get("keywords")
     if kw:
         tags = normalize_tags(_split_tags(kw))

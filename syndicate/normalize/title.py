@@ -8,21 +8,18 @@ import re
 
 from lxml import etree
 
-from syndicate.models import Entry
 from syndicate.normalize.clean import fold_ws
 from syndicate.normalize.dom import HEADINGS, select, text_of
 from syndicate.normalize.metadata import PageMeta, ld_str
+from syndicate.normalize.page import Page
 
 
-def pick_title(
-    doc: etree._Element,
-    meta: PageMeta,
-    ld: dict,
-    selectors: dict[str, str],
-    hints: Entry | None,
-    site_name: str | None,
-) -> tuple[str, str, etree._Element | None]:
-    """(title, rule, the heading element that shows it: dates and images are looked for below it)."""
+def pick_title(page: Page) -> tuple[str, str, etree._Element | None]:
+    """(title, rule, the heading element that shows it: dates and images are looked for below it).
+
+    The heading element is also kept in `page.title_el`."""
+    doc, meta, ld, selectors, hints = page.doc, page.meta, page.ld, page.selectors, page.hints
+    site_name = page.site_name
     title, rule = None, None
     for el in select(doc, selectors.get("title")):
         title, rule = text_of(el), "selector"
@@ -58,6 +55,7 @@ def pick_title(
         if text and (text == title or (len(text) > 15 and text in title)):
             title_el = el
             break
+    page.title_el = title_el
     return title, rule or "none", title_el
 
 
