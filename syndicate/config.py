@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 DEFAULT_CONFIG = "config.toml"
 _DURATION = re.compile(r"^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
@@ -311,7 +312,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return [k for k in model.model_fields if k != "path"]
 
 
-def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails, data: dict[str, Any]) -> str:
     loc = err["loc"]
     msg = err["msg"]
     if msg.startswith("Value error, @"):  # a model-level error that names its own key

@@ -7,10 +7,15 @@ import asyncio
 import contextlib
 import sys
 import time
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
 from syndicate.cli import fail
 from syndicate.config import ConfigError, Settings, config_path, load_settings, resolve_storage_url
 from syndicate.store import StorageError, Store, open_store
+
+# (source id, items done, items in total if known), as ingest reports progress.
+ProgressCallback = Callable[[str, int, int | None], None]
 
 
 def load(args: argparse.Namespace) -> Settings:
@@ -71,13 +76,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _fetch_progress(stream):  # type: ignore[no-untyped-def]
+def _fetch_progress(stream: TextIO) -> Iterator[ProgressCallback]:
     """(source, done, total) -> a rich progress bar on a terminal, else a plain line now and then."""
     if stream.isatty():
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
         bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -328,9 +328,9 @@ async def _sitemaps(fetcher: Fetcher, base: str, timezone: str) -> list[Candidat
             cand.error = "lists no article URLs"
         out.append(cand)
     # A news sitemap is the incremental listing; the full ones fill the first pass.
-    news = [c for c in out if c.kind == "news-sitemap" and c.works]
+    news_listings = [c for c in out if c.kind == "news-sitemap" and c.works]
     full = [c.url for c in out if c.kind == "sitemap" and c.works]
-    for c in news:
+    for c in news_listings:
         c.extra["sitemaps"] = full
         c.items = max([c.items] + [x.items for x in out if x.kind == "sitemap" and x.works])
     return out
@@ -364,7 +364,9 @@ async def _html(fetcher: Fetcher, base: str, doc: Any) -> Candidate:
         if not await fetcher.allowed(url):
             continue
         resp = await _get(fetcher, url, HTML_ACCEPT)
-        ldoc = html_route.parse(resp.text) if resp else None
+        if resp is None:
+            continue
+        ldoc = html_route.parse(resp.text)
         if ldoc is None:
             continue
         links = html_route.article_links(ldoc, resp.url)

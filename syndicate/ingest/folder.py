@@ -124,6 +124,6 @@ def _remove_vanished(ctx: IngestContext, stems: set[str]) -> None:
     look is enough (a file that comes back is revived as an update by the store)."""
     prefix = f"folder:{ctx.source.id}:"
     for article_id, _url, _canonical, guid, *_ in ctx.store.article_keys(ctx.source.id):
-        vanished = bool(guid) and guid.startswith(prefix) and guid[len(prefix) :] not in stems
+        vanished = guid is not None and guid.startswith(prefix) and guid[len(prefix) :] not in stems
         if vanished and ctx.store.remove_article(article_id):
             ctx.removed += 1

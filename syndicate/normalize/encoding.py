@@ -76,11 +76,11 @@ def decode_html(body: bytes, declared_charset: str | None = None) -> str:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        text = None
-    if text is None:
         candidates = [_norm(declared_charset), _norm(meta_charset(body))]
-        enc = next((c for c in candidates if c and c not in ("utf-8", "utf-16", "utf-32")), None)
-        if enc is None:
+        charset = next(
+            (c for c in candidates if c and c not in ("utf-8", "utf-16", "utf-32")), None
+        )
+        if charset is None:
             # Latin-script news: windows-1252 is by far the likeliest single-byte charset, and
             # charset-normalizer tends to pick DOS code pages for short runs of curly quotes.
             try:
@@ -89,6 +89,6 @@ def decode_html(body: bytes, declared_charset: str | None = None) -> str:
                 from charset_normalizer import from_bytes
 
                 best = from_bytes(body[:65536]).best()
-                enc = best.encoding if best is not None else "cp1252"
-        text = body.decode(enc, "replace")
+                charset = best.encoding if best is not None else "cp1252"
+        text = body.decode(charset, "replace")
     return repair_mojibake(text)

@@ -22,6 +22,7 @@ import html as _html
 from datetime import datetime
 
 from syndicate.models import Entry
+from syndicate.normalize.authors import Byline
 from syndicate.normalize.body import (
     absolutize_tree,
     build_blocks,
@@ -97,7 +98,9 @@ def extract_article(
     # Body: prune the page, pick the container, blocks; trafilatura when too little is left.
     body_el = doc.find("body")
     container, body_rule = declared_container(page)
-    content_html, paras, dateline, body_lines = "", [], None, []
+    content_html, dateline = "", None
+    paras: list[str] = []
+    body_lines: list[Byline] = []
     if body_el is not None:
         protect = set()
         if container is not None:

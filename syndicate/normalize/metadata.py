@@ -210,7 +210,7 @@ def pick_canonical(page: Page) -> tuple[str, str]:
     if not declared:
         return canonicalize_url(url), "url"
     chosen, rule = declared[0]
-    if page_number(chosen) and page_number(chosen) > 1:
+    if (page_number(chosen) or 0) > 1:
         # Page N of a multi-page article: key it on page 1 when the page itself names page 1.
         first = strip_page_suffix(chosen)
         names = {canonicalize_url(u) for u, _ in declared} | {

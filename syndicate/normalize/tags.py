@@ -92,7 +92,7 @@ def _tag_links(doc: etree._Element, title_el: etree._Element | None) -> list[str
     boxes = list(groups)
     if title_el is not None and len(boxes) > 1:
         after = False
-        order = {}
+        order: dict[object, int] = {}
         for el in doc.iter():
             if el is title_el:
                 after = True

@@ -126,41 +126,44 @@ class FeedCache:
         s = self.settings
         base = s.server.base_url
         sources = {src.id: src for src in s.sources}
-        common = {
-            "base_url": base,
-            "full_content": {sid: s.content(src) == "full" for sid, src in sources.items()},
-            "hub": s.websub.hub or None,
-            "source_names": {sid: src.name for sid, src in sources.items()},
-        }
-        if key == "all":
+        full_content = {sid: s.content(src) == "full" for sid, src in sources.items()}
+        source_names = {sid: src.name for sid, src in sources.items()}
+
+        def make(key: str, title: str, description: str, home_url: str, language: str) -> FeedInfo:
             return FeedInfo(
-                key="all",
-                title="syndicate: semua sumber / all sources",
-                description="Berita dari semua sumber",
-                home_url=f"{base}/",
-                language=s.defaults.language,
-                **common,
+                key=key,
+                title=title,
+                description=description,
+                base_url=base,
+                home_url=home_url,
+                language=language,
+                full_content=full_content,
+                hub=s.websub.hub or None,
+                source_names=source_names,
+            )
+
+        if key == "all":
+            return make(
+                "all",
+                "syndicate: semua sumber / all sources",
+                "Berita dari semua sumber",
+                f"{base}/",
+                s.defaults.language,
             )
         if key.startswith("tag/"):
             tag = key[4:]
-            return FeedInfo(
-                key=key,
-                title=f"#{tag}",
-                description=f"Berita bertanda #{tag}",
-                home_url=f"{base}/tags/{tag}",
-                language=s.defaults.language,
-                **common,
+            return make(
+                key, f"#{tag}", f"Berita bertanda #{tag}", f"{base}/tags/{tag}", s.defaults.language
             )
         src = sources.get(key)
         if src is None:
             raise UnknownFeed(key)
-        return FeedInfo(
-            key=key,
-            title=src.name,
-            description=src.description or f"Berita dari {src.name}",
-            home_url=f"{base}/sources/{src.id}",
-            language=s.language(src),
-            **common,
+        return make(
+            key,
+            src.name,
+            src.description or f"Berita dari {src.name}",
+            f"{base}/sources/{src.id}",
+            s.language(src),
         )
 
     def _select(self, key: str, page: int) -> tuple[FeedInfo, list[Article]]:

@@ -93,7 +93,7 @@ def _escape(text: str) -> str:
 
 
 def last_modified(articles: list[Article]) -> datetime:
-    times = [a.updated or a.published for a in articles if (a.updated or a.published)]
+    times = [t for a in articles if (t := a.updated or a.published) is not None]
     return max(times, default=_EPOCH).astimezone(UTC)
 
 

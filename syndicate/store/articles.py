@@ -274,7 +274,7 @@ class ArticleQueries:
                         missing_checks=0,
                     )
                 )
-                detail = {"fields": changed, "previous_title": old.title}
+                detail: dict[str, Any] = {"fields": changed, "previous_title": old.title}
                 if revived:
                     detail["revived"] = True
                 self._add_event(conn, article_id, source_id, Change.UPDATED, now, backfill, detail)

@@ -75,7 +75,8 @@ def check_connection(engine: Engine, url: str) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        # DBAPI errors wrap the driver's own exception, whose text is the useful part.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise StorageError(f"cannot open storage {redact(url)}: {reason}") from None
 
 

@@ -47,12 +47,21 @@ def activity_for_event(
         return None, None
     urls = vocab.Urls(settings.server.base_url)
     aid = new_id()
-    common = {
-        "id": aid,
-        "source_id": article.source_id,
-        "article_id": article.id,
-        "event_id": event.id,
-    }
+
+    def activity(
+        type: str, payload: dict[str, Any], published: datetime, delivered: bool = True
+    ) -> NewActivity:
+        return NewActivity(
+            id=aid,
+            source_id=article.source_id,
+            type=type,
+            payload=payload,
+            published=published,
+            article_id=article.id,
+            event_id=event.id,
+            delivered=delivered,
+        )
+
     if event.kind == Change.NEW:
         if article.status == ArticleStatus.REMOVED:
             return None, None
@@ -60,13 +69,7 @@ def activity_for_event(
         payload = vocab.create(urls, aid, obj)
         published = article.published or article.first_seen or now
         # Backfill: listed in the outbox, never pushed as a (backdated) new post.
-        return NewActivity(
-            type="Create",
-            payload=payload,
-            published=published,
-            delivered=not event.backfill,
-            **common,
-        ), None
+        return activity("Create", payload, published, delivered=not event.backfill), None
     if event.kind == Change.UPDATED:
         if article.status == ArticleStatus.REMOVED:
             return None, None
@@ -78,15 +81,9 @@ def activity_for_event(
         )
         obj = render_object(settings, article, force_updated=stamp)
         payload = vocab.update(urls, aid, obj)
-        return NewActivity(
-            type="Update",
-            payload=payload,
-            published=event.at,
-            delivered=not event.backfill,
-            **common,
-        ), obj
+        return activity("Update", payload, event.at, delivered=not event.backfill), obj
     if event.kind == Change.REMOVED:
         tomb = vocab.tombstone(urls, article.source_id, article.id, article.removed_at or event.at)
         payload = vocab.delete(urls, aid, article.source_id, tomb)
-        return NewActivity(type="Delete", payload=payload, published=event.at, **common), None
+        return activity("Delete", payload, event.at), None
     return None, None

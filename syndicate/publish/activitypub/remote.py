@@ -146,7 +146,9 @@ def actor_from_documents(key_id: str, actor_doc: dict[str, Any], now: datetime) 
     if not isinstance(pem, str):
         raise SignatureError(f"key {key_id} has no publicKeyPem")
     load_public_key(pem)  # a key that does not load is refused now, not cached
-    endpoints = actor_doc.get("endpoints") if isinstance(actor_doc.get("endpoints"), dict) else {}
+    endpoints = actor_doc.get("endpoints")
+    if not isinstance(endpoints, dict):
+        endpoints = {}
     inbox = object_id(actor_doc.get("inbox"))
     shared = object_id(endpoints.get("sharedInbox")) or object_id(actor_doc.get("sharedInbox"))
     for name, url in (("inbox", inbox), ("sharedInbox", shared)):

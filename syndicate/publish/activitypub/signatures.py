@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import http_sf
@@ -223,13 +224,28 @@ def parse_cavage(value: str) -> dict[str, str]:
     return out
 
 
+# A Structured Field Dictionary member as http_sf returns it: (value, parameters).
+SfMember = tuple[Any, dict[str, Any]]
+
+
+def _sf_dictionary(raw: str) -> dict[str, SfMember]:
+    """Parse an RFC 8941 Dictionary header; http_sf types its result as any structured
+    value, so check the shape once here and hand callers (value, params) pairs."""
+    parsed = http_sf.parse(raw.encode(), tltype="dictionary")
+    if not isinstance(parsed, dict) or not all(
+        isinstance(m, tuple) and len(m) == 2 for m in parsed.values()
+    ):
+        raise ValueError("not a structured-field dictionary")
+    return cast(dict[str, SfMember], parsed)
+
+
 def check_digest(headers: Mapping[str, str], body: bytes) -> str:
     """Check Digest (RFC 3230; algorithm names in any case) or Content-Digest (RFC 9530)
     against the exact body; returns which header matched, raises SignatureError otherwise."""
     checks = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}
     if "content-digest" in headers:
         try:
-            parsed = http_sf.parse(headers["content-digest"].encode(), tltype="dictionary")
+            parsed = _sf_dictionary(headers["content-digest"])
         except Exception:
             raise SignatureError("malformed Content-Digest header") from None
         known = {k: v for k, v in parsed.items() if k in checks}
@@ -402,8 +418,8 @@ def _check_rfc9421(
     now: datetime,
 ) -> PendingSignature:
     try:
-        inputs = http_sf.parse(headers["signature-input"].encode(), tltype="dictionary")
-        sigs = http_sf.parse(headers["signature"].encode(), tltype="dictionary")
+        inputs = _sf_dictionary(headers["signature-input"])
+        sigs = _sf_dictionary(headers["signature"])
     except Exception:
         raise SignatureError("malformed Signature-Input or Signature header") from None
     label = next((name for name in inputs if name in sigs), None)
