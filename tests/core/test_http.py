@@ -335,3 +335,36 @@ async def test_host_clients_keep_connections_alive_per_host() -> None:
         for site in sites:
             site.close()
     assert all(c.is_closed for c in made)
+
+
+async def test_federation_clients_are_guarded_and_follow_a_reload() -> None:
+    """Deliveries and key fetches connect only to checked addresses ([federation]
+    allow_private_networks, read again after a reload), each from its own pool."""
+    from types import SimpleNamespace
+
+    from syndicate.publish.activitypub.federation import Federation
+
+    site = Site()
+    state = SimpleNamespace(settings=_settings(), store=None, extras={})
+    fed = Federation(state)  # type: ignore[arg-type]
+    url = f"http://127.0.0.1:{site.port}/inbox"
+    try:
+        assert fed.key_client is not fed.client
+        for client in (fed.client, fed.key_client):
+            with pytest.raises(factory.RefusedConnect):
+                await client.post(url, content=b"{}")
+        assert site.hits == []
+        settings = state.settings
+        state.settings = settings.model_copy(
+            update={
+                "federation": settings.federation.model_copy(
+                    update={"allow_private_networks": ["127.0.0.0/8"]}
+                )
+            }
+        )
+        for client in (fed.client, fed.key_client):
+            assert (await client.post(url, content=b"{}")).status_code == 200
+        assert len(site.hits) == 2
+    finally:
+        await fed.aclose()
+        site.close()

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from syndicate.config import Settings
+from syndicate.http import client_for
 from syndicate.models import ArticleStatus, new_id
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.remote import (
@@ -103,6 +104,7 @@ class Federation:
         self._keys: dict[str, tuple[str, str]] = {}
         self._key_lock = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
+        self._key_client: httpx.AsyncClient | None = None
         self._guard: PeerGuard | None = None
         self._guard_cidrs: tuple[str, ...] = ()
         # key id -> (monotonic time, actor) of fetched keys that did not verify yet
@@ -134,22 +136,25 @@ class Federation:
 
     @property
     def client(self) -> httpx.AsyncClient:
+        """Deliveries: a pool the size of the sender count (syndicate.http, purpose delivery);
+        connections go only to addresses the guard checked."""
         if self._client is None:
-            # A pool the size of the sender count: httpcore slows down badly with hundreds of
-            # idle keep-alive connections (bench/fanout.py: 200 hosts, 16 pooled ~15x faster).
-            size = max(8, self.settings.federation.workers)
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(30.0, connect=10.0),
-                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                follow_redirects=False,
-                headers={"User-Agent": self.settings.user_agent()},
-            )
+            self._client = client_for(self.settings, "delivery", guard=lambda: self.guard.net)
         return self._client
 
+    @property
+    def key_client(self) -> httpx.AsyncClient:
+        """Key and actor fetches: their own small pool with short timeouts, so keyIds on slow
+        hosts (chosen by unauthenticated senders) cannot hold the connections deliveries use."""
+        if self._key_client is None:
+            self._key_client = client_for(self.settings, "key_fetch", guard=lambda: self.guard.net)
+        return self._key_client
+
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        for client in (self._client, self._key_client):
+            if client is not None:
+                await client.aclose()
+        self._client = self._key_client = None
 
     def wake(self) -> None:
         """Tell this process's delivery workers that new rows are queued."""
@@ -179,7 +184,7 @@ class Federation:
         """A remote ActivityPub document, fetched with a GET signed by our instance actor."""
         private, _ = await self.key(vocab.INSTANCE)
         return await fetch_document(
-            self.client, self.guard, url, key=(private, self.urls.key_id(vocab.INSTANCE))
+            self.key_client, self.guard, url, key=(private, self.urls.key_id(vocab.INSTANCE))
         )
 
     async def remote_actor(self, pending: PendingSignature) -> RemoteActor:
