@@ -20,6 +20,7 @@ import httpx
 
 from syndicate import metrics
 from syndicate.config import Settings
+from syndicate.http import client_for
 from syndicate.models import ArticleEvent, tag_slug
 from syndicate.publish.feeds import FORMATS
 from syndicate.store import Store
@@ -167,11 +168,7 @@ async def start(
     before_ping: Callable[[], None] | None = None,
 ) -> Callable[[], Awaitable[None]]:
     """Start the publisher task; returns the async stop function the service calls on shutdown."""
-    client = httpx.AsyncClient(
-        timeout=httpx.Timeout(15.0, connect=5.0),
-        headers={"User-Agent": settings().user_agent()},
-        follow_redirects=False,
-    )
+    client = client_for(settings(), "websub")  # hubs are the operator's: no address guard
     publisher = WebSubPublisher(
         settings, store, cursor_path, beat=beat, client=client, before_ping=before_ping
     )
