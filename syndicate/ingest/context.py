@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher, FetchResponse
-from syndicate.models import Article, SourceState
+from syndicate.models import Article, Entry, SourceState
 from syndicate.store import Store
 
 
@@ -52,6 +52,11 @@ class IngestContext:
     window: Window | None = None
     progress: Callable[[int, int | None], None] | None = None  # (done, total or None)
     found: int = 0  # items a route looked at (for discover/progress)
+    # Canonical URLs/guids of entries whose route gives no modification time: new ones get a
+    # re-check schedule (lifecycle.py) so their corrections are noticed.
+    watched: set[str] = field(default_factory=set)
+    checked: set[str] = field(default_factory=set)  # article ids re-requested this pass
+    gone_now: set[str] = field(default_factory=set)  # new items' pages found gone this pass
     # Where the route starts: a feed, a sitemap, a REST root or a listing page (None = from `url`).
     entry_url: str | None = None
 
@@ -90,6 +95,18 @@ class IngestContext:
         self.failed_items += 1
         if len(self.notes) < 20:
             self.notes.append(f"{url}: {reason}")
+
+    def watch(self, entry: Article | Entry) -> None:
+        self.watched.update(k for k in (entry.canonical_url, entry.guid) if k)
+
+    def page_gone(self, url: str) -> None:
+        """A new item's page answered 404/410 or a not-found page: retried on later passes, even
+        when the listing that named it answers 304 (a page published before it is ready)."""
+        if url in self.gone_now:
+            return
+        self.gone_now.add(url)
+        retry: dict[str, int] = self.cursor.setdefault("retry_pages", {})
+        retry[url] = retry.get(url, 0) + 1
 
     def known(self, guid: str | None = None, url: str | None = None) -> Article | None:
         if not guid and not url:

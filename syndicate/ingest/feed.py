@@ -133,7 +133,7 @@ def entry_from_item(
         image=image,
         tags=tags,
         language=item.get("language") or language,
-        rules={"title": "feed", "content": "feed"},
+        rules={"title": "feed", "content": "feed", "updated": "feed" if raw_updated else "none"},
     )
 
 
@@ -225,6 +225,8 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             page.title = entry.title
         page.guid = entry.guid or page.guid
         window.add(page.canonical_url)
+        if entry.rules.get("updated") == "none":
+            ctx.watch(page)  # the feed will not say when it changes: re-check it (lifecycle.py)
         yield page
         for r in page_responses:
             ctx.fetcher.remember(r)

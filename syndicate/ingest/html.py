@@ -128,13 +128,19 @@ def page_url(url: str, n: int) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
-def _page_of(url: str) -> int:
+def _explicit_page(url: str) -> int | None:
+    """The page number a listing URL names (?page=N, /page/N), or None for a bare listing."""
     parts = urlsplit(url)
     for k, v in parse_qsl(parts.query):
         if k.lower() in PAGE_KEYS and v.isdigit():
             return int(v)
     m = re.search(r"/page/(\d+)/?$", parts.path)
-    return int(m.group(1)) if m else 1
+    return int(m.group(1)) if m else None
+
+
+def _page_of(url: str) -> int:
+    page = _explicit_page(url)
+    return 1 if page is None else page
 
 
 def _same_listing(a: str, b: str) -> bool:
@@ -150,10 +156,9 @@ def _same_listing(a: str, b: str) -> bool:
 
 
 def next_listing_page(doc: etree._Element, url: str, selector: str | None = None) -> str | None:
-    here = _page_of(url)
     if selector:
         if "{n}" in selector:
-            return urljoin(url, selector.replace("{n}", str(here + 1)))
+            return urljoin(url, selector.replace("{n}", str(_page_of(url) + 1)))
         try:
             for a in doc.cssselect(selector):
                 href = a.get("href")
@@ -162,21 +167,28 @@ def next_listing_page(doc: etree._Element, url: str, selector: str | None = None
         except Exception:  # a bad selector is reported by the config check; fall back
             pass
         return None
+    pager: list[tuple[etree._Element, str]] = []
     for el in doc.iter("link", "a"):
-        if "next" in (el.get("rel") or "").lower().split() and el.get("href"):
-            nxt = urljoin(url, el.get("href"))
-            if _same_listing(url, nxt) and _page_of(nxt) > here:
-                return nxt
-    numbered = None
-    for a in doc.iter("a"):
-        href = a.get("href")
+        href = (el.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:")):
             continue
-        nxt = urljoin(url, href)
-        if not _same_listing(url, nxt) or _page_of(nxt) != here + 1:
+        nxt = urljoin(url, href)  # also a query-only href ("?page=1", Drupal)
+        if _same_listing(url, nxt) and canonicalize_url(nxt) != canonicalize_url(url):
+            pager.append((el, nxt))
+    # A bare listing URL is its first page: 1 on most sites, 0 where the pager counts from
+    # zero (Drupal: ?page=0 is the first page, ?page=1 the second).
+    here = _explicit_page(url)
+    if here is None:
+        here = 0 if any(_explicit_page(n) == 0 for _el, n in pager) else 1
+    for el, nxt in pager:
+        if "next" in (el.get("rel") or "").lower().split() and _page_of(nxt) > here:
+            return nxt
+    numbered = None
+    for el, nxt in pager:
+        if el.tag != "a" or _page_of(nxt) != here + 1:
             continue
-        text = a.text_content().strip()
-        if NEXT_TEXT.match(text) or "next" in (a.get("class") or "").lower():
+        text = el.text_content().strip()
+        if NEXT_TEXT.match(text) or "next" in (el.get("class") or "").lower():
             return nxt
         numbered = numbered or nxt
     return numbered
@@ -327,6 +339,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         # another canonical URL (a redirect, a slash) and gives no id of its own.
         entry.guid = entry.guid or key
         window.add(entry.canonical_url, published=entry.published)
+        ctx.watch(entry)  # a listing never says an article changed: re-check it (lifecycle.py)
         yield entry
         for r in responses:
             ctx.fetcher.remember(r)

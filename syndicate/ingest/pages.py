@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from syndicate import metrics
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import AddressRefused, FetchError, FetchResponse, RobotsDisallowed
+from syndicate.ingest.removal import redirected_away, soft_404
 from syndicate.models import Entry
 from syndicate.normalize.extract import amp_url, extract_article, merge_pages, next_page_url
 from syndicate.normalize.urls import canonicalize_url
@@ -25,10 +26,11 @@ MIN_BODY_CHARS = 200  # less than this from a page: try its AMP copy
 
 
 class PageGone(Exception):
-    """The article page answered 404/410."""
+    """The article page is gone: 404/410, a redirect to the home page or a section, a soft 404."""
 
-    def __init__(self, url: str, status: int) -> None:
-        super().__init__(f"{url}: HTTP {status}")
+    def __init__(self, url: str, status: int, reason: str | None = None) -> None:
+        self.reason = reason or f"HTTP {status}"
+        super().__init__(f"{url}: {self.reason}")
         self.url, self.status = url, status
 
 
@@ -51,10 +53,15 @@ async def extract(ctx: IngestContext, html: str, url: str, hints: Entry | None =
 
 
 def _read_page(
-    ctx: IngestContext, resp: FetchResponse, hints: Entry | None
+    ctx: IngestContext, resp: FetchResponse, hints: Entry | None, first: bool = False
 ) -> tuple[str, Entry, str | None]:
-    """Decode, extract and find the next page of one response (all CPU: run in a thread)."""
+    """Decode, extract and find the next page of one response (all CPU: run in a thread).
+
+    The first page of an article that says "not found" (answered 200) raises PageGone.
+    """
     html = resp.text
+    if first and soft_404(html):
+        raise PageGone(resp.request_url or resp.url, resp.status, "not-found page (HTTP 200)")
     return html, _extract(ctx, html, resp.url, hints), next_page_url(html, resp.url)
 
 
@@ -80,7 +87,10 @@ async def read_article(
         return None, [resp]
     if resp.gone:
         raise PageGone(url, resp.status)
-    html, entry, nxt = await asyncio.to_thread(_read_page, ctx, resp, hints)
+    away = redirected_away(url, resp.url)
+    if away:
+        raise PageGone(url, resp.status, f"redirects to the {away}")
+    html, entry, nxt = await asyncio.to_thread(_read_page, ctx, resp, hints, True)
     responses = [resp]
     pages = [entry]
     seen = {canonicalize_url(resp.url)}
@@ -192,7 +202,8 @@ async def article_or_note(
         ctx.notes.append(f"{url}: {exc.reason}, skipped")
         return None, []
     except PageGone as exc:
-        ctx.notes.append(f"{url}: HTTP {exc.status}, skipped")
+        ctx.notes.append(f"{url}: {exc.reason}, skipped")
+        ctx.page_gone(url)
         return None, []
     except FetchError as exc:
         ctx.item_failed(url, exc.reason)

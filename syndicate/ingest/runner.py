@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from syndicate import metrics
 from syndicate.config import Settings, SourceSettings
-from syndicate.ingest import auto, feed, folder, html, sitemap, wordpress
+from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
@@ -41,7 +41,6 @@ ROUTES: dict[str, Route] = {
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
-MAX_REMOVAL_CHECKS = 10  # article pages re-requested per pass to confirm a deletion
 STORY_DAYS = 3
 # A NEW article published this long before the source's previous successful pass is backfill
 # (listed, never announced): a late-found article from yesterday is still news, an old one is not.
@@ -124,7 +123,7 @@ async def run_source(
     result = PassResult(source_id=source.id, route=route)
     retry_after: float | None = None
     try:
-        async for entry in ROUTES[route](ctx):
+        async for entry in _entries(ctx, route, now):
             # Stored one by one, so a failure later in the pass keeps what came before.
             old_news = (
                 announce_after is not None
@@ -132,6 +131,7 @@ async def run_source(
                 and _before(entry.published, announce_after)
             )
             change = store_entry(store, source.id, entry, backfilling or old_news)
+            lifecycle.stored(ctx, entry, change, now)
             if change is Change.NEW:
                 result.new += 1
             elif change is Change.UPDATED:
@@ -140,9 +140,9 @@ async def run_source(
                 result.unchanged += 1
             if on_entry:
                 on_entry(entry, change)
-        result.removed = ctx.removed
         if _is_http(source):
-            result.removed += await _check_removals(ctx)
+            await lifecycle.check_removals(ctx)
+        result.removed = ctx.removed
     except asyncio.CancelledError:
         raise
     except FetchError as exc:
@@ -217,37 +217,13 @@ def _save_validators(ctx: IngestContext) -> None:
         ctx.fetcher.remember(resp)
 
 
-async def _check_removals(ctx: IngestContext) -> int:
-    """Re-request articles a complete listing no longer names (and those already missing once).
-
-    Two 404/410 answers in a row mark an article removed (store.record_missing writes the event).
-    """
-    keys = ctx.store.article_keys(ctx.source.id)
-    window = ctx.window
-    suspects = [k for k in keys if k[5] > 0]
-    if window is not None and window.complete and window.oldest is not None:
-        for k in keys:
-            _id, _url, canonical, guid, published, checks = k
-            if checks or published is None or published < window.oldest:
-                continue
-            if canonical in window.keys or (guid and guid in window.keys):
-                continue
-            suspects.append(k)
-    removed = 0
-    for article_id, url, *_ in suspects[:MAX_REMOVAL_CHECKS]:
-        try:
-            resp = await ctx.fetcher.get(url, conditional=False)
-        except FetchError:
-            continue  # unreachable proves nothing
-        if resp.gone:
-            if ctx.store.record_missing(article_id):
-                removed += 1
-                log.info(
-                    "source %s: article %s removed (HTTP %d twice)", ctx.source.id, url, resp.status
-                )
-        else:
-            ctx.store.clear_missing(article_id)
-    return removed
+async def _entries(ctx: IngestContext, route: str, now: datetime) -> AsyncIterator[Entry]:
+    """The route's entries, then (for web sources) missing pages retried and due re-checks."""
+    async for entry in ROUTES[route](ctx):
+        yield entry
+    if _is_http(ctx.source):
+        async for entry in lifecycle.followups(ctx, now):
+            yield entry
 
 
 def _log_fields(result: PassResult, outcome: str, state: SourceState) -> dict[str, object]:

@@ -266,6 +266,8 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             continue
         entry.guid = entry.guid or key
         window.add(entry.canonical_url)
+        if item.lastmod is None:
+            ctx.watch(entry)  # no <lastmod> will say it changed: re-check it (lifecycle.py)
         yield entry
         for r in page_responses:
             ctx.fetcher.remember(r)

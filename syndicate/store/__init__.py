@@ -10,12 +10,13 @@ from sqlalchemy import Engine
 from syndicate.store.articles import ArticleQueries
 from syndicate.store.database import StorageError, check_connection, make_engine, migrate, redact
 from syndicate.store.federation import FederationQueries
+from syndicate.store.rechecks import RecheckQueries
 from syndicate.store.sources import SourceQueries
 
 __all__ = ["Store", "StorageError", "open_store"]
 
 
-class Store(ArticleQueries, SourceQueries, FederationQueries):
+class Store(ArticleQueries, SourceQueries, FederationQueries, RecheckQueries):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url

@@ -239,3 +239,16 @@ ap_cursor = Table(
     Column("name", String(32), primary_key=True),
     Column("last_event_id", Integer, nullable=False),
 )
+
+# Recent articles re-checked with conditional GETs on a decaying schedule (ingest/rechecks.py):
+# only those whose route gives no modification time (HTML listings, feeds and sitemaps without one).
+article_rechecks = Table(
+    "article_rechecks",
+    metadata,
+    Column("article_id", String(16), primary_key=True),
+    Column("source_id", String(64), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("step", Integer, nullable=False),  # checks done so far
+    Column("started_at", UTCDateTime, nullable=False),  # when the schedule began (first seen)
+)
+Index("ix_article_rechecks_due", article_rechecks.c.source_id, article_rechecks.c.due_at)

@@ -12,6 +12,9 @@ SITES = {
     "kabarkito": ("feed", ["t0"]),
     "sulutaktual": ("sitemap", ["t0"]),
     "nusautara": ("feed", ["t0"]),
+    "lensautara": ("feed", ["t0", "t1"]),  # excerpt RSS; corrected only in meta/JSON-LD/sitemap
+    "gorontaloprov": ("html", ["t0", "t1"]),  # ?page=0-based pager, body-only fix, soft 404
+    "bolmongraya": ("sitemap", ["t0", "t1", "t2"]),  # bot wall: every listing 403s; t2 template
 }
 
 
