@@ -11,8 +11,8 @@ from syndicate.cli import fail
 from syndicate.cli.core import load, open_configured_store
 from syndicate.cli.tables import aligned
 from syndicate.config import ConfigError
+from syndicate.models.federation import InboxStatus
 from syndicate.store import StorageError
-from syndicate.store.federation import InboxStatus
 
 
 def _when(dt: datetime | None) -> str:

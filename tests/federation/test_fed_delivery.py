@@ -12,9 +12,9 @@ import httpx
 from fedutil import instance, remote, remote_factory  # noqa: F401
 
 from syndicate.models import Entry
+from syndicate.models.federation import DONE, GONE, PENDING, DeliveryJob, NewActivity
 from syndicate.publish.activitypub.delivery import outcome_for, retry_delay, server_backoff
 from syndicate.store import open_store
-from syndicate.store.federation import DONE, GONE, PENDING, DeliveryJob, NewActivity
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -264,7 +264,7 @@ def test_an_expired_lease_is_taken_over(db_url: str) -> None:
     again = b.claim_deliveries(10, timedelta(seconds=30), now=later)
     assert sorted(j.id for j in again) == sorted(j.id for j in first)
     # the dead worker's late report must not overwrite the new owner's row
-    from syndicate.store.federation import DeliveryOutcome
+    from syndicate.models.federation import DeliveryOutcome
 
     a.finish_deliveries(
         [DeliveryOutcome(first[0].id, first[0].lease_token, "h0.example", first[0].inbox, DONE, 1)],

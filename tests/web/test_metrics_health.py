@@ -89,7 +89,7 @@ def test_metrics_read_the_delivery_queue(site) -> None:  # type: ignore[no-untyp
         return
     from datetime import UTC, datetime, timedelta
 
-    from syndicate.store.federation import NewActivity
+    from syndicate.models.federation import NewActivity
 
     for n in range(3):
         actor = f"https://m{n}.example/users/a"

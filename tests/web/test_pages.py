@@ -86,7 +86,7 @@ def test_source_page_shows_followers_and_delivery_failures_by_server(site) -> No
         pytest.skip("federation storage not present")
     from datetime import UTC, datetime, timedelta
 
-    from syndicate.store.federation import DeliveryOutcome, NewActivity
+    from syndicate.models.federation import DeliveryOutcome, NewActivity
 
     for n, host in enumerate(["mastodon.social", "mastodon.social", "kolektiva.social"]):
         actor = f"https://{host}/users/u{n}"

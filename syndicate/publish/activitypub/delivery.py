@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 
 from syndicate.models import Change
+from syndicate.models.federation import DEAD, DONE, GONE, PENDING, DeliveryJob, DeliveryOutcome
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.federation import Federation, HostState, federation_for
 from syndicate.publish.activitypub.outbox import activity_for_event
 from syndicate.publish.activitypub.remote import FetchError
 from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
-from syndicate.store.federation import DEAD, DONE, GONE, PENDING, DeliveryJob, DeliveryOutcome
 
 log = logging.getLogger("syndicate.delivery")
 

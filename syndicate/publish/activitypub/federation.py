@@ -17,6 +17,7 @@ import httpx
 from syndicate.config import Settings
 from syndicate.http import client_for
 from syndicate.models import ArticleStatus, new_id
+from syndicate.models.federation import NewActivity, RemoteActor
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.remote import (
     KEY_TTL,
@@ -36,7 +37,6 @@ from syndicate.publish.activitypub.signatures import (
     host_header,
 )
 from syndicate.store import Store
-from syndicate.store.federation import NewActivity, RemoteActor
 
 log = logging.getLogger("syndicate.federation")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from syndicate.config import Settings
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, new_id
+from syndicate.models.federation import NewActivity
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.feeds import article_link
-from syndicate.store.federation import NewActivity
 
 
 def render_object(

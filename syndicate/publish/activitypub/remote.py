@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from syndicate import netguard
+from syndicate.models.federation import RemoteActor
 from syndicate.publish.activitypub.signatures import SignatureError, load_public_key, sign_cavage
-from syndicate.store.federation import RemoteActor
 
 MAX_DOCUMENT_BYTES = 1_000_000
 ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

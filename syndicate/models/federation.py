@@ -1,0 +1,120 @@
+"""Federation domain types: followers, remote actors, activities and deliveries. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+# Delivery row states (ap_deliveries.status holds at most 8 characters).
+PENDING, DONE, GONE, DEAD = "pending", "done", "gone", "dead"
+CANCELLED = "canceled"  # never sent: the article was removed first
+
+
+def host_of(url: str) -> str:
+    """The lower-cased host[:port] of a URL: what deliveries and server health are keyed on."""
+    return urlsplit(url).netloc.lower()
+
+
+@dataclass(slots=True)
+class Follower:
+    source_id: str
+    actor_id: str
+    inbox: str
+    shared_inbox: str | None
+    since: datetime
+    follow_id: str | None = None
+
+    @property
+    def delivery_inbox(self) -> str:
+        return self.shared_inbox or self.inbox
+
+    @property
+    def server(self) -> str:
+        return urlsplit(self.actor_id).netloc
+
+
+@dataclass(slots=True)
+class RemoteActor:
+    actor_id: str
+    key_id: str
+    public_pem: str
+    inbox: str | None
+    shared_inbox: str | None
+    fetched_at: datetime
+
+
+@dataclass(slots=True)
+class NewActivity:
+    id: str
+    source_id: str
+    type: str
+    payload: dict[str, Any]
+    published: datetime
+    article_id: str | None = None
+    event_id: int | None = None
+    delivered: bool = True
+
+
+@dataclass(slots=True)
+class DeliveryJob:
+    """A claimed delivery: POST `payload` to `inbox`, signed by `source_id`'s key."""
+
+    id: int
+    activity_id: str
+    source_id: str
+    inbox: str
+    host: str
+    attempts: int
+    created_at: datetime
+    lease_token: str
+    payload: dict[str, Any]
+    signature: str | None  # what the server accepted last time (cavage / rfc9421), if known
+    server_healthy: bool = False  # known, no failures, success recorded lately: nothing to write
+
+
+@dataclass(slots=True)
+class DeliveryOutcome:
+    """What a worker learned from one attempt; written back by finish_deliveries()."""
+
+    id: int
+    lease_token: str
+    host: str
+    inbox: str
+    status: str  # pending (retry) / done / gone / dead
+    attempts: int
+    next_attempt_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    server_ok: bool | None = None  # True: the server answered well; False: it failed; None: neither
+    signature: str | None = None
+
+
+@dataclass(slots=True)
+class ServerStatus:
+    """Delivery health of one remote server, as the source page and `syndicate followers` show it."""
+
+    host: str
+    followers: int
+    failing_deliveries: int
+    dead_deliveries: int
+    consecutive_failures: int
+    last_error: str | None
+    last_failure_at: datetime | None
+    last_success_at: datetime | None
+    retry_after: datetime | None  # set while we treat the server as unavailable
+
+
+@dataclass(slots=True)
+class InboxStatus:
+    inbox: str
+    server: str
+    followers: int
+    followed_since: datetime
+    last_delivery_at: datetime | None
+    pending: int
+    failures: int  # failed attempts on deliveries not yet done
+    dead: int
+    last_error: str | None
+    actors: list[str] = field(default_factory=list)

@@ -1,0 +1,343 @@
+"""ap_deliveries: the delivery queue, one row per activity x inbox (like Takahe's fan-out
+states). Workers claim rows with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+serialises writers), so several processes can share one database without sending anything
+twice, and a dead worker's rows come back when its lease runs out."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
+
+from syndicate.models.federation import (
+    CANCELLED,
+    DEAD,
+    DONE,
+    GONE,
+    PENDING,
+    DeliveryJob,
+    DeliveryOutcome,
+    InboxStatus,
+    NewActivity,
+    host_of,
+)
+from syndicate.store.federation import servers
+from syndicate.store.federation.followers import list_followers, prune_inbox
+from syndicate.store.tables import ap_activities, ap_deliveries
+
+
+def queue_deliveries(
+    conn: Connection,
+    act: NewActivity,
+    inboxes: Iterable[str],
+    now: datetime,
+    not_before: dict[str, datetime] | None = None,
+) -> int:
+    """One pending row per inbox for a stored activity; returns how many."""
+    rows = []
+    targets = sorted(set(inboxes)) if act.delivered else []
+    # A server marked unavailable is not tried again before its retry time.
+    retry = servers.retry_after_by_host(conn, {host_of(i) for i in targets})
+    for inbox in targets:
+        host = host_of(inbox)
+        due = max(now, retry.get(host) or now, (not_before or {}).get(inbox) or now)
+        rows.append(
+            {
+                "activity_id": act.id,
+                "source_id": act.source_id,
+                "inbox": inbox,
+                "host": host,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": due,
+                "created_at": now,
+            }
+        )
+    if rows:
+        conn.execute(insert(ap_deliveries), rows)
+    return len(rows)
+
+
+def withdraw(
+    conn: Connection, article_id: str, now: datetime
+) -> tuple[list[str], dict[str, datetime]]:
+    """A removed article: cancel its Create/Update copies not yet sent, and say which
+    inboxes need the Delete (those that got the post, or may be getting it right now) and
+    when at the earliest (after an in-flight copy's lease, so the Delete cannot overtake it
+    and leave the withdrawn text standing on the other side)."""
+    d = ap_deliveries
+    prior = select(ap_activities.c.id).where(
+        ap_activities.c.article_id == article_id,
+        ap_activities.c.type.in_(("Create", "Update")),
+    )
+    idle = or_(d.c.lease_until.is_(None), d.c.lease_until < now)
+    conn.execute(
+        update(d)
+        .where(d.c.activity_id.in_(prior), d.c.status == PENDING, idle)
+        .values(status=CANCELLED, lease_token=None)
+    )
+    rows = conn.execute(
+        select(d.c.inbox, d.c.status, d.c.lease_until).where(
+            d.c.activity_id.in_(prior), d.c.status.in_((DONE, PENDING))
+        )
+    ).all()
+    not_before: dict[str, datetime] = {}
+    for r in rows:
+        if r.status == PENDING and r.lease_until is not None:
+            lease = r.lease_until
+            not_before[r.inbox] = max(lease, not_before.get(r.inbox, lease))
+    return sorted({r.inbox for r in rows}), not_before
+
+
+class DeliveryQueries:
+    engine: Engine
+
+    def claim_deliveries(
+        self, limit: int, lease: timedelta, now: datetime | None = None
+    ) -> list[DeliveryJob]:
+        """Lease up to `limit` due deliveries for this worker. Rows leased by a live worker are
+        skipped (SKIP LOCKED on PostgreSQL); a lease that ran out is taken over."""
+        now = now or datetime.now(UTC)
+        token = secrets.token_hex(16)
+        d = ap_deliveries
+        free = or_(d.c.lease_until.is_(None), d.c.lease_until < now)
+        due = and_(d.c.status == PENDING, d.c.next_attempt_at <= now, free)
+        p = d.alias("pick")  # an alias, so the subquery is not correlated with the UPDATE
+        pick = (
+            select(p.c.id)
+            .where(
+                p.c.status == PENDING,
+                p.c.next_attempt_at <= now,
+                or_(p.c.lease_until.is_(None), p.c.lease_until < now),
+            )
+            .order_by(p.c.next_attempt_at, p.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "sqlite":
+                # One statement: SQLite takes its write lock before reading, so two processes
+                # can never lease the same row.
+                target = d.c.id.in_(pick)
+            else:
+                # PostgreSQL: lock first, then update. (An UPDATE … IN (SELECT … SKIP LOCKED
+                # LIMIT n) may re-run the subquery per row and lease far more than n.)
+                ids = list(conn.execute(pick).scalars())
+                if not ids:
+                    return []
+                target = d.c.id.in_(ids)
+            # RETURNING names exactly the rows this lease took (lease_token has no index, so
+            # selecting by it afterwards would scan the whole table on every claim).
+            rows = conn.execute(
+                update(d)
+                .where(target, due)
+                .values(lease_until=now + lease, lease_token=token)
+                .returning(
+                    d.c.id,
+                    d.c.activity_id,
+                    d.c.source_id,
+                    d.c.inbox,
+                    d.c.host,
+                    d.c.attempts,
+                    d.c.created_at,
+                )
+            ).all()
+            if not rows:
+                return []
+            # Payloads and server health once per activity / host, not once per row: a fan-out
+            # claim is mostly one activity to many hosts, or one host for many activities.
+            payloads = dict(
+                conn.execute(
+                    select(ap_activities.c.id, ap_activities.c.payload).where(
+                        ap_activities.c.id.in_({r.activity_id for r in rows})
+                    )
+                ).all()
+            )
+            health = servers.health_by_host(conn, {r.host for r in rows})
+        jobs = []
+        for r in sorted(rows, key=lambda r: r.id):
+            if r.activity_id not in payloads:  # cannot happen (never deleted); as the old join
+                continue
+            s = health.get(r.host)
+            jobs.append(
+                DeliveryJob(
+                    id=r.id,
+                    activity_id=r.activity_id,
+                    source_id=r.source_id,
+                    inbox=r.inbox,
+                    host=r.host,
+                    attempts=r.attempts,
+                    created_at=r.created_at,
+                    lease_token=token,
+                    payload=dict(payloads[r.activity_id]),
+                    signature=s.signature if s else None,
+                    server_healthy=servers.is_healthy(s, now),
+                )
+            )
+        return jobs
+
+    def release_deliveries(self, jobs: Iterable[DeliveryJob]) -> None:
+        """Give back leased rows that were not attempted (a clean shutdown)."""
+        by_token: dict[str, list[int]] = {}
+        for j in jobs:
+            by_token.setdefault(j.lease_token, []).append(j.id)
+        if not by_token:
+            return
+        with self.engine.begin() as conn:
+            for token, ids in by_token.items():
+                conn.execute(
+                    update(ap_deliveries)
+                    .where(ap_deliveries.c.id.in_(ids), ap_deliveries.c.lease_token == token)
+                    .values(lease_until=None, lease_token=None)
+                )
+
+    def finish_deliveries(
+        self,
+        outcomes: Iterable[DeliveryOutcome],
+        *,
+        server_backoff: Callable[[int], timedelta | None],
+        now: datetime | None = None,
+    ) -> None:
+        """Write back a batch of attempts in one transaction: the rows, the servers' health
+        (`server_backoff(consecutive failures)` -> how long to treat it as unavailable, or None),
+        and the followers behind inboxes that are gone."""
+        now = now or datetime.now(UTC)
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
+        d = ap_deliveries
+        done = [o for o in outcomes if o.status == DONE]
+        with self.engine.begin() as conn:
+            if done:  # the common case, one executemany
+                conn.execute(
+                    update(d)
+                    .where(d.c.id == bindparam("_id"), d.c.lease_token == bindparam("_token"))
+                    .values(
+                        status=DONE,
+                        attempts=bindparam("_attempts"),
+                        last_status=bindparam("_status"),
+                        last_error=None,
+                        lease_until=None,
+                        lease_token=None,
+                        finished_at=now,
+                    ),
+                    [
+                        {
+                            "_id": o.id,
+                            "_token": o.lease_token,
+                            "_attempts": o.attempts,
+                            "_status": o.last_status,
+                        }
+                        for o in done
+                    ],
+                )
+            for o in outcomes:
+                if o.status == DONE:
+                    continue
+                values: dict[str, Any] = {
+                    "status": o.status,
+                    "attempts": o.attempts,
+                    "last_status": o.last_status,
+                    "last_error": o.last_error,
+                    "lease_until": None,
+                    "lease_token": None,
+                }
+                if o.status == PENDING:
+                    values["next_attempt_at"] = o.next_attempt_at or now
+                else:
+                    values["finished_at"] = now
+                conn.execute(
+                    update(d)
+                    .where(d.c.id == o.id, d.c.lease_token == o.lease_token)
+                    .values(**values)
+                )
+                if o.status == GONE:
+                    prune_inbox(conn, o.inbox)
+                    conn.execute(
+                        update(d)
+                        .where(d.c.inbox == o.inbox, d.c.status == PENDING)
+                        .values(status=GONE, finished_at=now, last_error="inbox is gone")
+                    )
+            health = [o for o in outcomes if o.server_ok is not None]
+            if health:
+                servers.record_results(conn, health, now, server_backoff)
+
+    def delivery_counts(self, activity_id: str | None = None) -> dict[str, int]:
+        q = select(ap_deliveries.c.status, func.count()).group_by(ap_deliveries.c.status)
+        if activity_id is not None:
+            q = q.where(ap_deliveries.c.activity_id == activity_id)
+        with self.engine.connect() as conn:
+            return {status: int(n) for status, n in conn.execute(q).all()}
+
+    def deliveries(self, activity_id: str | None = None) -> list[dict[str, Any]]:
+        q = select(ap_deliveries).order_by(ap_deliveries.c.id)
+        if activity_id is not None:
+            q = q.where(ap_deliveries.c.activity_id == activity_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def inbox_status(self, source_id: str) -> list[InboxStatus]:
+        """Per delivery inbox of a source: who is behind it and how deliveries there went."""
+        out: dict[str, InboxStatus] = {}
+        group: dict[str, str] = {}  # any inbox we deliver to -> the row it is shown under
+        with self.engine.connect() as conn:
+            followers = list_followers(conn, source_id)
+        for f in followers:
+            group[f.inbox] = group[f.delivery_inbox] = f.delivery_inbox
+            st = out.get(f.delivery_inbox)
+            if st is None:
+                st = out[f.delivery_inbox] = InboxStatus(
+                    inbox=f.delivery_inbox,
+                    server=host_of(f.delivery_inbox),
+                    followers=0,
+                    followed_since=f.since,
+                    last_delivery_at=None,
+                    pending=0,
+                    failures=0,
+                    dead=0,
+                    last_error=None,
+                )
+            st.followers += 1
+            st.followed_since = min(st.followed_since, f.since)
+            st.actors.append(f.actor_id)
+        if not out:
+            return []
+        d = ap_deliveries
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    d.c.inbox,
+                    d.c.status,
+                    func.count(),
+                    func.sum(d.c.attempts),
+                    func.max(d.c.finished_at),
+                )
+                .where(d.c.source_id == source_id, d.c.inbox.in_(list(group)))
+                .group_by(d.c.inbox, d.c.status)
+            ).all()
+            for inbox, status, n, attempts, finished in rows:
+                st = out[group[inbox]]
+                if status == DONE:
+                    if finished and (st.last_delivery_at is None or finished > st.last_delivery_at):
+                        st.last_delivery_at = finished
+                elif status == PENDING:
+                    st.pending += int(n)
+                    st.failures += int(attempts or 0)
+                elif status == DEAD:
+                    st.dead += int(n)
+            errors = conn.execute(
+                select(d.c.inbox, d.c.last_error)
+                .where(
+                    d.c.source_id == source_id,
+                    d.c.inbox.in_(list(group)),
+                    d.c.last_error.is_not(None),
+                    d.c.status != DONE,
+                )
+                .order_by(d.c.id)
+            ).all()
+            for inbox, err in errors:
+                out[group[inbox]].last_error = err
+        return sorted(out.values(), key=lambda s: (s.server, s.inbox))
