@@ -221,9 +221,19 @@ async def _read_body(request: Request, cap: int) -> bytes | None:
     return bytes(body)
 
 
+# What ActivityPub servers send (ld+json with the AS profile); plain JSON is tolerated.
+INBOX_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+
+
 async def _inbox(request: Request, source_id: str | None) -> Response:
     if not _enabled(request):
         return not_found()
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in INBOX_TYPES:
+        return PlainTextResponse(
+            f"expected Content-Type: application/activity+json, got {ctype or 'none'}\n",
+            status_code=415,
+        )
     body = await _read_body(request, MAX_INBOX_BYTES)
     if body is None:
         return PlainTextResponse(f"body larger than {MAX_INBOX_BYTES} bytes\n", status_code=413)

@@ -4,7 +4,6 @@ the inbox (authenticate a request, then act on the activity)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from syndicate import safejson
 from syndicate.config import Settings
 from syndicate.http import client_for
 from syndicate.models import ArticleStatus, new_id
@@ -260,8 +260,8 @@ class Federation:
         if source_id is not None and source_id not in self.sources():
             return InboxResult(404, "no such actor")
         try:
-            activity = json.loads(body)
-        except ValueError:
+            activity = safejson.loads(body, max_bytes=MAX_INBOX_BYTES)
+        except safejson.JsonRefused:  # e.g. 100k-deep nesting: refused below, never a 500
             activity = None
         try:
             actor = await self.authenticate(method, path, query, headers, body)
