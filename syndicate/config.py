@@ -180,7 +180,7 @@ SourceKind = Literal["auto", "feed", "wordpress", "sitemap", "html", "folder", "
 
 class SourceSettings(_Strict):
     id: str
-    name: str
+    name: str = ""  # display name; the id when not given (`syndicate add` fills in the site title)
     url: str
     kind: SourceKind = "auto"
     description: str = ""
@@ -208,6 +208,13 @@ class SourceSettings(_Strict):
                 f"expected lower-case letters, digits and '_' (it becomes @{v}@host), got {v!r}"
             )
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("name") and isinstance(data.get("id"), str):
+            return {**data, "name": data["id"]}
+        return data
 
     @model_validator(mode="after")
     def _url_fits_kind(self) -> SourceSettings:

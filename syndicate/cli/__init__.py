@@ -19,33 +19,47 @@ COMMAND_MODULES = [
 ]
 
 
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes. The top-level parser carries the defaults; each
+    subcommand repeats the options with SUPPRESS so `syndicate run --config X` and
+    `syndicate --config X run` mean the same and an omitted one keeps the top-level value."""
+
+    def default(value: str | None) -> str | None:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--config",
+        "-c",
+        metavar="PATH",
+        default=default(None),
+        help="config file (default: $SYNDICATE_CONFIG or ./config.toml)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=default("info"),
+        choices=["debug", "info", "warning", "error"],
+        help="log verbosity (default: info)",
+    )
+    parser.add_argument(
+        "--log-format",
+        default=default("text"),
+        choices=["text", "json"],
+        help="log line format (default: text)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="syndicate",
         description="Scrape or ingest local news sites, normalise the articles and publish them as RSS/Atom/JSON Feed and ActivityPub actors.",
     )
     parser.add_argument("--version", action="version", version=f"syndicate {__version__}")
-    parser.add_argument(
-        "--config",
-        "-c",
-        metavar="PATH",
-        help="config file (default: $SYNDICATE_CONFIG or ./config.toml)",
-    )
-    parser.add_argument(
-        "--log-level",
-        default="info",
-        choices=["debug", "info", "warning", "error"],
-        help="log verbosity (default: info)",
-    )
-    parser.add_argument(
-        "--log-format",
-        default="text",
-        choices=["text", "json"],
-        help="log line format (default: text)",
-    )
+    _global_options(parser, defaults=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for command in subparsers.choices.values():
+        _global_options(command, defaults=False)
     return parser
 
 

@@ -299,32 +299,38 @@ def _health(settings: Settings) -> dict[str, Any] | None:
 def cmd_reload(args: argparse.Namespace) -> int:
     """Check the config here first (a broken one is refused with its errors and nothing is
     signalled), then SIGHUP the running service found through its pid file and report what it did."""
-    from syndicate.service import pid_path, running_pid
-
     try:
         settings = load(args)
     except ConfigError as exc:
         return fail(f"{exc}\nsyndicate: config refused; the running service keeps its old config")
+    status, message = signal_reload(settings, args.wait)
+    if status == 0:
+        print(message)
+        return 0
+    return fail(message, status)
+
+
+def signal_reload(settings: Settings, wait: float) -> tuple[int, str]:
+    """SIGHUP the running `syndicate run` (pid file next to the database) and wait up to `wait`
+    seconds for /healthz to report the outcome: (exit status, line for the operator)."""
+    from syndicate.service import pid_path, running_pid
+
     path = pid_path(settings)
     pid = running_pid(path)
     if pid is None:
-        return fail(
-            f"no running syndicate found (pid file {path}); start it with `syndicate run`", 1
-        )
+        return 1, f"no running syndicate found (pid file {path}); start it with `syndicate run`"
     before = (_health(settings) or {}).get("config", {}).get("count")
     os.kill(pid, signal.SIGHUP)
-    deadline = time.monotonic() + args.wait
+    deadline = time.monotonic() + wait
     while before is not None and time.monotonic() < deadline:
         time.sleep(0.2)
         info = (_health(settings) or {}).get("config", {})
         if info.get("count", before) != before:
             outcome = info.get("last", "")
             if outcome == "ok":
-                print(f"reloaded pid {pid}: {len(settings.sources)} source(s)")
-                return 0
-            return fail(f"pid {pid} refused the new config: {outcome}", 1)
-    print(f"sent SIGHUP to pid {pid}; the service log says whether the config was taken")
-    return 0
+                return 0, f"reloaded pid {pid}: {len(settings.sources)} source(s)"
+            return 1, f"pid {pid} refused the new config: {outcome}"
+    return 0, f"sent SIGHUP to pid {pid}; the service log says whether the config was taken"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
