@@ -50,6 +50,11 @@ class RefusedConnect(httpx.ConnectError):
     special case; the ingest fetcher reports it as an address refusal."""
 
 
+class ResolveFailed(httpx.ConnectError):
+    """The host name did not resolve (str() says why): a DNS failure, told apart from a
+    refused or unreachable connection."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClientSpec:
     """What one client is: plain values, so a purpose's settings are visible in one place."""
@@ -173,7 +178,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         except BlockedAddress as exc:
             raise RefusedConnect(str(exc)) from None
         except UnresolvableHost as exc:
-            raise httpcore.ConnectError(str(exc)) from None
+            raise ResolveFailed(str(exc)) from None
         failure: Exception | None = None
         for ip in addresses:  # in the resolver's order, like getaddrinfo users do
             try:

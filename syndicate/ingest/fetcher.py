@@ -10,18 +10,19 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Literal, Protocol, get_args
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from protego import Protego
 
-from syndicate.http import ClientSpec, RefusedConnect, build_client
+from syndicate.http import ClientSpec, RefusedConnect, ResolveFailed, build_client
 from syndicate.netguard import BlockedAddress, NetGuard, Resolver, UnresolvableHost
 
 log = logging.getLogger("syndicate.fetch")
@@ -30,6 +31,9 @@ RETRYABLE = (429, 500, 502, 503, 504)
 ANSWERS = (404, 410)  # statuses a route wants to see (an article is gone), not errors
 REDIRECTS = (301, 302, 303, 307, 308)
 STATS_LOG = 1000  # requests kept in FetchStats.log (a `syndicate run` fetcher lives for months)
+# RFC 9309 §2.5: parse at least the first 500 KiB. Read that much even when the file is larger
+# (or larger than max_body_bytes) and ignore the rest, instead of failing the whole site.
+ROBOTS_MAX_BYTES = 512 * 1024
 
 
 class ValidatorStore(Protocol):
@@ -39,28 +43,131 @@ class ValidatorStore(Protocol):
     ) -> None: ...
 
 
+FailureKind = Literal[
+    "dns",  # the host name did not resolve
+    "timeout",  # connect, read or total timeout
+    "connect",  # refused, reset, unreachable network
+    "http_4xx",  # a 4xx other than 404/410 (those are answers), 429 and bot walls
+    "http_5xx",
+    "rate_limited",  # 429, or the host's Retry-After still running
+    "bot_wall",  # a challenge page (403/503 + cf-mitigated: challenge, or challenge markup)
+    "robots",  # robots.txt forbids the URL
+    "too_large",  # body over max_body_bytes
+    "blocked",  # a non-public address the operator did not allow (SSRF guard)
+    "protocol",  # bad encoding, too many redirects, a redirect to a non-http URL, broken HTTP
+]
+FAILURE_KINDS: tuple[FailureKind, ...] = get_args(FailureKind)
+# Response headers kept on a FetchError: what an operator (or source health) needs to see why.
+KEPT_HEADERS = ("retry-after", "cf-mitigated", "server", "cf-ray", "content-type", "location")
+SNIFF_BYTES = 32_768  # of an error body, read to recognise a challenge page
+# Challenge pages of the common bot-wall vendors (markup, not site names): Cloudflare managed
+# and JS challenges, Sucuri, Imperva/Incapsula, DDoS-Guard, DataDome, PerimeterX, SiteGround.
+CHALLENGE_MARKERS = (
+    b"/cdn-cgi/challenge-platform/",
+    b"challenges.cloudflare.com",
+    b"<title>just a moment...</title>",
+    b"checking your browser before accessing",
+    b"enable javascript and cookies to continue",
+    b"attention required! | cloudflare",
+    b"sucuri website firewall",
+    b"_incapsula_resource",
+    b"ddos-guard",
+    b"captcha-delivery.com",
+    b"px-captcha",
+    b"sgcaptcha",
+)
+
+
+def challenge_marker(headers: httpx.Headers | dict[str, str], body: bytes = b"") -> str | None:
+    """What marks a response as a bot-wall challenge (for the log and source health), or None."""
+    mitigated = {k.lower(): v for k, v in headers.items()}.get("cf-mitigated", "")
+    if mitigated.strip().lower() == "challenge":
+        return "cf-mitigated: challenge"
+    head = body[:SNIFF_BYTES].lower()
+    for marker in CHALLENGE_MARKERS:
+        if marker in head:
+            return marker.decode()
+    return None
+
+
+def failure_kind(
+    status: int | None,
+    headers: httpx.Headers | dict[str, str] | None = None,
+    body: bytes = b"",
+    *,
+    retry_after: float | None = None,
+) -> FailureKind:
+    """The kind of an HTTP answer that is not usable."""
+    headers = headers if headers is not None else {}
+    if status is None:
+        return "rate_limited" if retry_after is not None else "protocol"
+    if status in (401, 403, 429, 503) and challenge_marker(headers, body):
+        return "bot_wall"
+    if challenge_marker(headers):  # the header alone is unambiguous, whatever the status
+        return "bot_wall"
+    if status == 429:
+        return "rate_limited"
+    if 400 <= status < 500:
+        return "http_4xx"
+    if status >= 500:
+        return "http_5xx"
+    return "protocol"
+
+
 class FetchError(Exception):
-    """A fetch that gave no usable answer; `reason` is short enough for one log line."""
+    """A fetch that gave no usable answer; `reason` is short enough for one log line.
+
+    `kind` says what went wrong in one machine-readable word (FailureKind), `status` and
+    `headers` (a few kept ones: KEPT_HEADERS) what the server answered, `retry_after` how long
+    it asked us to wait, `robots_txt` whether it happened fetching robots.txt."""
 
     def __init__(
-        self, url: str, reason: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        url: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        kind: FailureKind | None = None,
+        headers: httpx.Headers | dict[str, str] | None = None,
+        robots_txt: bool = False,
     ) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.kind: FailureKind = kind or failure_kind(status, headers, retry_after=retry_after)
+        self.headers: dict[str, str] = {
+            k.lower(): v for k, v in (headers or {}).items() if k.lower() in KEPT_HEADERS
+        }
+        self.robots_txt = robots_txt
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for logs, source history and the operator's views."""
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "reason": self.reason,
+            "url": self.url,
+            "retry_after": self.retry_after,
+            "headers": dict(self.headers),
+            "robots_txt": self.robots_txt,
+        }
 
 
 class RobotsDisallowed(FetchError):
     """robots.txt forbids this URL for our user agent; never fetched, never retried."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(url, "disallowed by robots.txt")
+        super().__init__(url, "disallowed by robots.txt", kind="robots")
 
 
 class AddressRefused(FetchError):
     """The URL (or a redirect hop) points at a non-public address the operator did not allow."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, kind="blocked")
 
 
 @dataclass(slots=True)
@@ -70,6 +177,7 @@ class FetchResponse:
     request_url: str = ""
     headers: httpx.Headers = field(default_factory=httpx.Headers)
     content: bytes = b""
+    truncated: bool = False  # the body was cut at the cap (only robots.txt asks for that)
 
     @property
     def not_modified(self) -> bool:
@@ -123,6 +231,9 @@ class FetchOptions:
     )
     respect_robots: bool = True
     robots_ttl: float = 24 * 3600.0  # RFC 9309 §2.4: a cached robots.txt may be used for 24 hours
+    # An unreachable robots.txt (5xx, 429, network) disallows the host for this long, then it is
+    # fetched again: a site that was down for a moment is not shut out for the robots_ttl.
+    robots_retry: float = 60.0
     # SSRF guard: non-public addresses are refused unless in these CIDRs or on a trusted host:port
     # (the operator's configured sources; see syndicate.netguard).
     allow_private_networks: tuple[str, ...] = ()
@@ -144,6 +255,21 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+# getaddrinfo's words for "no such name" (glibc, musl, macOS), when a transport resolved it.
+_DNS_FAILURE = re.compile(
+    r"Name or service not known|nodename nor servname|Temporary failure in name resolution|"
+    r"No address associated with hostname|Name does not resolve|getaddrinfo failed"
+)
+
+
+def robots_text(content: bytes, truncated: bool) -> str:
+    """robots.txt bytes as text. A file cut at ROBOTS_MAX_BYTES loses its last, partial line:
+    half a `Disallow: /private-area` would be a broader rule than the site wrote."""
+    if truncated:
+        content = content[: content.rfind(b"\n") + 1]
+    return content.decode("utf-8", "replace")
+
+
 def host_key(url: str) -> str:
     """scheme://host[:port]: the unit robots.txt and the per-host limits apply to."""
     p = urlsplit(url)
@@ -159,6 +285,7 @@ class RobotsEntry:
     status: str = "ok"  # ok | missing (4xx: allow all) | unreachable (5xx / network: allow nothing)
     parser: Protego | None = None
     error: str = ""  # why robots.txt was unreachable, for the operator
+    error_kind: FailureKind | None = None  # and what kind of failure that was
 
     def rules(self) -> Protego:
         if self.parser is None:
@@ -285,7 +412,9 @@ class Fetcher:
             host.robots = entry
 
     def _fresh(self, entry: RobotsEntry) -> bool:
-        ttl = self.options.robots_ttl if entry.status != "unreachable" else 60.0
+        ttl = (
+            self.options.robots_ttl if entry.status != "unreachable" else self.options.robots_retry
+        )
         return time.time() - entry.fetched_at < ttl
 
     async def robots(self, url: str) -> RobotsEntry:
@@ -300,18 +429,23 @@ class Fetcher:
         self.stats.robots_fetches += 1
         now = time.time()
         try:
-            resp = await self._request(robots_url, headers={}, conditional=False)
+            resp = await self._request(
+                robots_url, headers={}, conditional=False, cap=ROBOTS_MAX_BYTES, truncate=True
+            )
         except FetchError as exc:
             # RFC 9309 §2.3.1.4: unreachable (5xx, network) means complete disallow, for now.
             # INFO: the pass that needed it fails and logs its own one-line warning with this cause.
             log.info("robots.txt of %s unreachable (%s): not crawling it now", url, exc.reason)
-            return RobotsEntry("", now, "unreachable", error=exc.reason)
+            return RobotsEntry("", now, "unreachable", error=exc.reason, error_kind=exc.kind)
+        if resp.status == 429:
+            # "Too many requests" is the server being busy, not a missing file (as Google reads it).
+            return RobotsEntry("", now, "unreachable", error="HTTP 429", error_kind="rate_limited")
         if 400 <= resp.status < 500:
             return RobotsEntry("", now, "missing")  # §2.3.1.3: unavailable means allow all
         if resp.status >= 500:
-            return RobotsEntry("", now, "unreachable", error=f"HTTP {resp.status}")
-        text = resp.content[:500_000].decode("utf-8", "replace")  # §2.5: parse at least 500 KiB
-        return RobotsEntry(text, now, "ok")
+            kind = failure_kind(resp.status, resp.headers, resp.content)
+            return RobotsEntry("", now, "unreachable", error=f"HTTP {resp.status}", error_kind=kind)
+        return RobotsEntry(robots_text(resp.content, resp.truncated), now, "ok")
 
     async def allowed(self, url: str) -> bool:
         if not self.options.respect_robots:
@@ -334,10 +468,15 @@ class Fetcher:
         """
         if robots and not await self.allowed(url):
             entry = self._host(url).robots
+            if entry is not None and entry.error_kind == "blocked":
+                raise AddressRefused(url, entry.error)  # the host itself is refused, not robots
             if entry is not None and entry.status == "unreachable":
                 # Say why: "disallowed" would send the operator hunting for a rule that is not there.
                 raise FetchError(
-                    url, f"site unreachable: robots.txt could not be fetched ({entry.error})"
+                    url,
+                    f"site unreachable: robots.txt could not be fetched ({entry.error})",
+                    kind=entry.error_kind or "connect",
+                    robots_txt=True,
                 )
             self.stats.disallowed += 1
             raise RobotsDisallowed(url)
@@ -346,7 +485,9 @@ class Fetcher:
             try:
                 return await self._get_once(url, conditional=conditional, accept=accept)
             except FetchError as exc:
-                if exc.status in RETRYABLE and attempt < self.options.retries:
+                # A bot wall answers the same challenge however often we ask.
+                retryable = exc.status in RETRYABLE and exc.kind != "bot_wall"
+                if retryable and attempt < self.options.retries:
                     wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
                     if wait <= self.options.max_retry_wait:
                         attempt += 1
@@ -370,11 +511,15 @@ class Fetcher:
             sent_validators = bool(etag or last_modified)
         resp = await self._request(url, headers=headers, conditional=sent_validators)
         if resp.status in RETRYABLE or (resp.status >= 400 and resp.status not in ANSWERS):
+            kind = failure_kind(resp.status, resp.headers, resp.content)
+            marker = challenge_marker(resp.headers, resp.content) if kind == "bot_wall" else None
             raise FetchError(
                 url,
-                f"HTTP {resp.status}",
+                f"HTTP {resp.status}" + (f" (bot-wall challenge: {marker})" if marker else ""),
                 status=resp.status,
                 retry_after=parse_retry_after(resp.headers.get("retry-after")),
+                kind=kind,
+                headers=resp.headers,
             )
         return resp
 
@@ -389,7 +534,10 @@ class Fetcher:
             if blocked > self.options.max_retry_wait:
                 # The host asked for a long pause: fail now, the source's backoff waits it out.
                 raise FetchError(
-                    url, f"host asked to wait {blocked:.0f}s (Retry-After)", retry_after=blocked
+                    url,
+                    f"host asked to wait {blocked:.0f}s (Retry-After)",
+                    retry_after=blocked,
+                    kind="rate_limited",
                 )
             start = max(now, host.next_start, host.blocked_until)
             host.next_start = start + delay
@@ -397,17 +545,25 @@ class Fetcher:
             await asyncio.sleep(start - now)
 
     async def _request(
-        self, url: str, *, headers: dict[str, str], conditional: bool
+        self,
+        url: str,
+        *,
+        headers: dict[str, str],
+        conditional: bool,
+        cap: int | None = None,
+        truncate: bool = False,
     ) -> FetchResponse:
         host = self._host(url)
         async with host.slots, self._global:
             await self._wait_turn(host, url)
             try:
                 async with asyncio.timeout(self.options.total_timeout):
-                    result = await self._stream(url, headers)
+                    result = await self._stream(url, headers, cap, truncate)
             except TimeoutError:
                 raise FetchError(
-                    url, f"timed out after {self.options.total_timeout:.0f}s in total"
+                    url,
+                    f"timed out after {self.options.total_timeout:.0f}s in total",
+                    kind="timeout",
                 ) from None
         if result.status in (429, 503):
             wait = parse_retry_after(result.headers.get("retry-after"))
@@ -423,16 +579,18 @@ class Fetcher:
             self.on_response(url, result.status, conditional)
         return result
 
-    async def _stream(self, url: str, headers: dict[str, str]) -> FetchResponse:
+    async def _stream(
+        self, url: str, headers: dict[str, str], cap: int | None = None, truncate: bool = False
+    ) -> FetchResponse:
         """GET with redirects followed by hand: each hop is checked by the address guard."""
         hop = url
         for _ in range(self.options.max_redirects + 1):
             await self._check_address(url, hop)
-            answer = await self._stream_once(url, hop, headers)
+            answer = await self._stream_once(url, hop, headers, cap, truncate)
             if isinstance(answer, FetchResponse):
                 return answer
             hop = answer
-        raise FetchError(url, f"more than {self.options.max_redirects} redirects")
+        raise FetchError(url, f"more than {self.options.max_redirects} redirects", kind="protocol")
 
     async def _check_address(self, url: str, hop: str) -> None:
         try:
@@ -441,45 +599,81 @@ class Fetcher:
             where = "" if hop == url else f" (redirected to {hop})"
             raise AddressRefused(url, f"{exc}{where}") from None
         except UnresolvableHost as exc:
-            raise FetchError(url, str(exc)) from None
+            raise FetchError(url, str(exc), kind="dns") from None
 
     async def _stream_once(
-        self, url: str, hop: str, headers: dict[str, str]
+        self,
+        url: str,
+        hop: str,
+        headers: dict[str, str],
+        cap: int | None = None,
+        truncate: bool = False,
     ) -> FetchResponse | str:
-        """One request: the response, or for a redirect the URL it points to."""
-        cap = self.options.max_body_bytes
+        """One request: the response, or for a redirect the URL it points to.
+
+        A body over `cap` (default max_body_bytes) fails the fetch, or with `truncate` is cut
+        there (robots.txt). Of an error answer only the first SNIFF_BYTES are read, to tell a
+        bot-wall challenge from a plain error."""
+        cap = self.options.max_body_bytes if cap is None else cap
         try:
             async with self.client.stream("GET", hop, headers=headers) as resp:
                 location = resp.headers.get("location")
                 if resp.status_code in REDIRECTS and location:
                     target = urljoin(str(resp.url), location.strip())
                     if urlsplit(target).scheme not in ("http", "https"):
-                        raise FetchError(url, f"redirect to a non-http(s) URL: {target[:200]}")
+                        raise FetchError(
+                            url,
+                            f"redirect to a non-http(s) URL: {target[:200]}",
+                            kind="protocol",
+                        )
                     return target.split("#", 1)[0]
                 body = bytearray()
+                cut = False
                 if resp.status_code < 300 or resp.status_code in ANSWERS:
                     declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > cap:
+                    if not truncate and declared and declared.isdigit() and int(declared) > cap:
                         raise FetchError(
-                            url, f"body of {declared} bytes is over the {cap}-byte cap"
+                            url,
+                            f"body of {declared} bytes is over the {cap}-byte cap",
+                            kind="too_large",
+                            status=resp.status_code,
                         )
                     async for chunk in resp.aiter_bytes():
                         body.extend(chunk)
                         if len(body) > cap:
-                            raise FetchError(url, f"body over the {cap}-byte cap")
+                            if truncate:
+                                del body[cap:]
+                                cut = True
+                                break
+                            raise FetchError(
+                                url,
+                                f"body over the {cap}-byte cap",
+                                kind="too_large",
+                                status=resp.status_code,
+                            )
+                elif resp.status_code >= 400:
+                    async for chunk in resp.aiter_bytes():
+                        body.extend(chunk)
+                        if len(body) >= SNIFF_BYTES:
+                            break
                 return FetchResponse(
-                    str(resp.url), resp.status_code, url, resp.headers, bytes(body)
+                    str(resp.url), resp.status_code, url, resp.headers, bytes(body), cut
                 )
         except RefusedConnect as exc:
             # The address check at connect time: a name that now resolves elsewhere.
             where = "" if hop == url else f" (redirected to {hop})"
             raise AddressRefused(url, f"{exc}{where}") from None
+        except ResolveFailed as exc:
+            raise FetchError(url, str(exc), kind="dns") from None
         except httpx.TimeoutException as exc:
-            raise FetchError(url, f"timed out ({type(exc).__name__})") from None
+            raise FetchError(url, f"timed out ({type(exc).__name__})", kind="timeout") from None
         except httpx.DecodingError as exc:
-            raise FetchError(url, f"bad content encoding: {exc}") from None
+            raise FetchError(url, f"bad content encoding: {exc}", kind="protocol") from None
         except httpx.HTTPError as exc:
-            raise FetchError(url, f"{type(exc).__name__}: {exc}".rstrip(": ")) from None
+            kind: FailureKind = "connect" if isinstance(exc, httpx.NetworkError) else "protocol"
+            if _DNS_FAILURE.search(str(exc)):
+                kind = "dns"
+            raise FetchError(url, f"{type(exc).__name__}: {exc}".rstrip(": "), kind=kind) from None
 
     def remember(self, resp: FetchResponse) -> None:
         """Store a response's validators once the caller has safely processed its body.
