@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
+from syndicate import files
 from syndicate.config import ConfigError, Settings, load_settings
 from syndicate.publish.activitypub.delivery import start as start_federation_delivery
 from syndicate.scheduler import IngestScheduler
@@ -57,19 +58,8 @@ def pid_path(settings: Settings) -> Path:
 
 
 def running_pid(path: Path) -> int | None:
-    """The pid in a pid file if that process is alive and is a syndicate process; else None."""
-    import os
-
-    try:
-        pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return None
-    try:  # pids get reused: make sure it is still us (Linux; elsewhere trust the pid)
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return pid
-    return pid if b"syndicate" in cmdline else None
+    """The pid of the live process holding the pid file's lock, else None (syndicate.files)."""
+    return files.pid_file_holder(path)
 
 
 class AlreadyRunning(Exception):
@@ -77,24 +67,16 @@ class AlreadyRunning(Exception):
 
 
 def write_pid_file(path: Path) -> None:
-    """Claim the data directory: two services on one database would deliver everything twice."""
-    import os
-
-    other = running_pid(path)
-    if other is not None and other != os.getpid():
-        raise AlreadyRunning(f"another syndicate (pid {other}) is running with {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".pid.tmp")
-    tmp.write_text(f"{os.getpid()}\n")
-    tmp.replace(path)
+    """Claim the data directory: two services on one database would deliver everything twice.
+    The pid file stays locked while we run (syndicate.files), so the claim cannot race."""
+    try:
+        files.claim_pid_file(path)
+    except files.PidFileLocked as exc:
+        raise AlreadyRunning(str(exc)) from None
 
 
 def remove_pid_file(path: Path) -> None:
-    import os
-
-    with contextlib.suppress(OSError, ValueError):
-        if int(path.read_text().strip()) == os.getpid():
-            path.unlink()
+    files.release_pid_file(path)
 
 
 INGEST_GRACE = 3.0  # seconds running passes may finish in after SIGTERM (systemd waits 90)

@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from syndicate.files import ensure_private_sqlite
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -32,7 +34,8 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Holds private keys and secrets: owner-only before SQLite first opens it.
+            ensure_private_sqlite(Path(path.split("?", 1)[0]))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
