@@ -172,6 +172,8 @@ def export_files(settings: Settings, store: Store) -> dict[str, bytes]:
             files.update(_feed_pages(cache, settings.server.base_url, key, fmt))
     opml = opml_document(AppState(settings=settings, store=store, feeds=cache))
     files["opml"] = files["feeds.opml"] = opml
+    # The live /opml?all=1: a file server has no query strings.
+    files["all.opml"] = opml_document(AppState(settings=settings, store=store, feeds=cache), True)
     return files
 
 

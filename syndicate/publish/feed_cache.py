@@ -131,6 +131,7 @@ class FeedCache:
 
         def make(key: str, title: str, description: str, home_url: str, language: str) -> FeedInfo:
             return FeedInfo(
+                icon=key if key in sources else "all",
                 key=key,
                 title=title,
                 description=description,

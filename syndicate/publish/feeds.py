@@ -10,6 +10,7 @@ from feedgen.feed import FeedGenerator
 
 from syndicate.boundary import MAX_TAGS, xml_safe
 from syndicate.models import Article
+from syndicate.publish.feed_media import LeadImageEntry, LeadImageFeed
 
 FORMATS = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -17,6 +18,8 @@ FORMATS = {
     "json": "application/feed+json; charset=utf-8",
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Feed icon sizes (pixels, square): Atom icon / RSS image, Atom logo / JSON Feed icon, favicon.
+ICON_SIZES = {"small": 128, "large": 512, "favicon": 64}
 
 
 @dataclass(slots=True)
@@ -38,6 +41,10 @@ class FeedInfo:
     source_names: dict[str, str] = field(default_factory=dict)
     page: int = 1  # paged archive (RFC 5005): page 1 is the live feed, higher pages are older
     prev_url: dict[str, str] = field(default_factory=dict)  # fmt -> URL of the newer page
+    icon: str = ""  # "detailnews" or "all": the square served at /icons/{icon}-{size}.png
+
+    def icon_url(self, size: int) -> str | None:
+        return f"{self.base_url}/icons/{self.icon}-{size}.png" if self.icon else None
 
     def self_url(self, fmt: str) -> str:
         return self.page_url(fmt, self.page)
@@ -100,7 +107,7 @@ def last_modified(articles: list[Article]) -> datetime:
 def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
-    fg.load_extension("media", atom=True, rss=True)
+    fg.register_extension("media", LeadImageFeed, LeadImageEntry, atom=True, rss=True)
     # One id for every page of a paged feed: they are one logical feed.
     fg.id(info.page_url("atom", 1) if fmt == "atom" else info.home_url)
     fg.title(info.title)
@@ -108,6 +115,13 @@ def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerat
     fg.language(info.language)
     fg.generator("syndicate", uri="https://github.com/syndicate-news/syndicate")
     fg.updated(last_modified(articles))
+    if info.icon:
+        if fmt == "atom":  # icon: small and square; logo: the larger picture
+            fg.icon(info.icon_url(ICON_SIZES["small"]))
+            fg.logo(info.icon_url(ICON_SIZES["large"]))
+        else:  # RSS <image> is at most 144 pixels wide
+            size = ICON_SIZES["small"]
+            fg.image(info.icon_url(size), info.title, info.home_url, str(size), str(size))
     fg.link(href=info.self_url(fmt), rel="self", type=FORMATS[fmt].split(";")[0])
     if fmt == "atom":
         for rel, href in info.paging_links(fmt):
@@ -146,9 +160,10 @@ def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerat
                 fe.content(content, type="html")  # never type="CDATA": invalid in Atom
         if article.image:
             # feedgen drops rel/type on Atom enclosure links (#135); media:content works in both.
-            fe.media.content(url=article.image, medium="image")
+            mime = _image_type(article.image)
+            fe.media.lead_image(article.image, mime, article.image_alt)
             if fmt == "rss":
-                fe.enclosure(article.image, "0", _image_type(article.image))
+                fe.enclosure(article.image, "0", mime)
     return fg
 
 
@@ -198,11 +213,13 @@ def render_json(info: FeedInfo, articles: list[Article]) -> bytes:
         )
         if a.image is None:
             del item["image"]
+        extension: dict[str, str] = {}
         if info.source_names.get(a.source_id):
-            item["_syndicate"] = {
-                "source": a.source_id,
-                "source_name": info.source_names[a.source_id],
-            }
+            extension = {"source": a.source_id, "source_name": info.source_names[a.source_id]}
+        if a.image and a.image_alt:  # JSON Feed has no field for it
+            extension["image_alt"] = a.image_alt
+        if extension:
+            item["_syndicate"] = extension
         items.append(item)
     doc: dict = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -212,6 +229,9 @@ def render_json(info: FeedInfo, articles: list[Article]) -> bytes:
         "description": info.description or info.title,
         "language": info.language,
     }
+    if info.icon:
+        doc["icon"] = info.icon_url(ICON_SIZES["large"])
+        doc["favicon"] = info.icon_url(ICON_SIZES["favicon"])
     if "json" in info.next_url:
         doc["next_url"] = info.next_url["json"]
     if info.hub:
@@ -250,6 +270,7 @@ def _xml_safe_article(a: Article) -> Article:
         authors=[xml_safe(n) for n in a.authors],
         tags=[xml_safe(t) for t in a.tags[:MAX_TAGS]],
         image=xml_safe(a.image) if a.image else a.image,
+        image_alt=xml_safe(a.image_alt) if a.image_alt else a.image_alt,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from syndicate import metrics
 from syndicate.publish.feed_cache import UnknownFeed
+from syndicate.publish.feeds import ICON_SIZES
 from syndicate.web.state import AppState
 
 
@@ -46,38 +47,65 @@ async def tag_feed(request: Request) -> Response:
     )
 
 
-def opml_document(state: AppState) -> bytes:
+def opml_document(state: AppState, aggregate: bool = False) -> bytes:
+    """OPML 2.0 of every source's own feed, or (aggregate) of the one all-sources feed.
+
+    Never both in one file: a reader that imports it would show every article twice."""
     s = state.settings
     base = s.server.base_url
+    title = "syndicate: semua sumber / all sources" if aggregate else "syndicate feeds"
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',
-        "  <head><title>syndicate feeds</title></head>",
+        f"  <head><title>{escape(title)}</title></head>",
         "  <body>",
     ]
-    for src in s.sources:
-        if not src.enabled:
-            continue
-        lines.append(
-            f'    <outline type="rss" text={quoteattr(src.name)} title={quoteattr(src.name)} '
-            f"xmlUrl={quoteattr(f'{base}/feeds/{src.id}.rss')} htmlUrl={quoteattr(f'{base}/sources/{src.id}')}/>"
-        )
-    lines.append(
-        f'    <outline type="rss" text="All sources" title="All sources" xmlUrl={quoteattr(f"{base}/feeds/all.rss")} htmlUrl={quoteattr(base + "/")}/>'
+    outlines = (
+        [("Semua sumber / All sources", f"{base}/feeds/all.rss", f"{base}/")]
+        if aggregate
+        else [
+            (src.name, f"{base}/feeds/{src.id}.rss", f"{base}/sources/{src.id}")
+            for src in s.sources
+            if src.enabled
+        ]
     )
+    for text, xml_url, html_url in outlines:
+        lines.append(
+            f'    <outline type="rss" text={quoteattr(text)} title={quoteattr(text)} '
+            f"xmlUrl={quoteattr(xml_url)} htmlUrl={quoteattr(html_url)}/>"
+        )
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines).encode()
 
 
 async def opml(request: Request) -> Response:
+    aggregate = request.query_params.get("all", "") not in ("", "0")
     return Response(
-        opml_document(request.app.state.syndicate), media_type="text/x-opml; charset=utf-8"
+        opml_document(request.app.state.syndicate, aggregate),
+        media_type="text/x-opml; charset=utf-8",
+    )
+
+
+async def feed_icon(request: Request) -> Response:
+    """The square a feed names as its icon/logo/favicon: per source, or "all" for the rest."""
+    from syndicate.web.federation import icon_png
+
+    state: AppState = request.app.state.syndicate
+    name, size = request.path_params["name"], request.path_params["size"]
+    known = name == "all" or any(s.id == name and s.enabled for s in state.settings.sources)
+    if not known or size not in ICON_SIZES.values():
+        return PlainTextResponse("no such icon\n", status_code=404)
+    return Response(
+        icon_png(name, size),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
     )
 
 
 routes = [
     Route("/feeds/tag/{tag}.{fmt:str}", tag_feed),
     Route("/feeds/{key}.{fmt:str}", source_feed),
+    Route("/icons/{name}-{size:int}.png", feed_icon),
     Route("/opml", opml),
     Route("/feeds.opml", opml),
 ]
