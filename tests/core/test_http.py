@@ -44,6 +44,8 @@ class Site:
         self.sni: list[str | None] = []
         self.release = threading.Event()
         self.stall = False
+        self.document = b""  # served instead of "answer from <address>" when set
+        self.content_type = "text/plain"
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -60,9 +62,9 @@ class Site:
                 site.agents.append(self.headers.get("User-Agent", ""))
                 if site.stall:
                     site.release.wait(10)
-                body = f"answer from {address}".encode()
+                body = site.document or f"answer from {address}".encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Type", site.content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -199,6 +201,49 @@ async def test_one_lookup_serves_the_check_and_the_connect(twins) -> None:  # ty
             assert (await f.get(f"http://{NAME}:{outside.port}{path}")).ok
     assert resolver.lookups == 1
     assert outside.hits == ["/1", "/2", "/3"]
+
+
+async def test_federation_fetches_connect_to_the_checked_address(twins, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A keyId host that rebinds between our check and our connect: the key fetch goes to the
+    checked address, or is refused; the loopback service is never asked."""
+    import json
+    from types import SimpleNamespace
+
+    from syndicate.publish.activitypub.federation import Federation
+    from syndicate.publish.activitypub.remote import FetchError as RemoteFetchError
+    from syndicate.store import open_store
+
+    outside, inside = twins
+    actor = f"http://{NAME}:{outside.port}/actor"
+    for site in twins:
+        site.document = json.dumps({"id": actor, "type": "Person"}).encode()
+        site.content_type = "application/activity+json"
+    store = open_store(f"sqlite:///{tmp_path / 'fed.db'}")
+    settings = _settings()
+    settings = settings.model_copy(
+        update={
+            "federation": settings.federation.model_copy(
+                update={"allow_private_networks": list(OUTSIDE)}
+            )
+        }
+    )
+    fed = Federation(SimpleNamespace(settings=settings, store=store, extras={}))  # type: ignore[arg-type]
+    try:
+        fed.guard.net.resolver = RebindingResolver("127.0.0.2", "127.0.0.1")
+        assert (await fed.fetch(actor))["id"] == actor  # checked once, connected there
+        # A fresh lookup for the connect (verdict expired right after the check): refused.
+        fed.guard.net.ttl = 0
+        fed.guard.net._cache.clear()
+        fed.guard.net.resolver = RebindingResolver("127.0.0.2", "127.0.0.1")
+        await fed.key_client.aclose()
+        fed._key_client = None
+        with pytest.raises(RemoteFetchError, match="loopback"):
+            await fed.fetch(actor)
+    finally:
+        await fed.aclose()
+        store.close()
+    assert outside.hits == ["/actor"]
+    assert inside.hits == []
 
 
 def _tls_pair(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
