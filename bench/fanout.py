@@ -168,7 +168,9 @@ async def main() -> None:
         }
     )
     store = open_store(db)
-    state = SimpleNamespace(settings=settings, store=store, extras={}, beat=lambda *a: None)
+    state = SimpleNamespace(
+        settings=settings, store=store, federation=None, node="local", beat=lambda *a: None
+    )
     try:
         per_host = max(1, args.followers // args.hosts)
         for i in range(args.followers):

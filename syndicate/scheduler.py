@@ -1,15 +1,20 @@
-"""APScheduler wiring: one job per enabled source, at its interval, never two at once."""
+"""The ingest scheduler: every enabled source polled once per interval by the whole cluster.
+
+The schedule lives in the database (store/leases.py): each node, every TICK seconds, claims the
+due sources nobody holds (a lease), runs their passes, renews the leases while they run, and
+then stores the next run (interval + jitter, or the backoff time after a failure) and frees the
+lease. With one node this is a plain per-source schedule; with several, each source is still
+polled once per interval, and a node that dies hands its sources to the others when its leases
+run out. Passes of one source never overlap: the lease is the lock.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import UTC, datetime, timedelta
-
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher
@@ -19,111 +24,189 @@ from syndicate.store import Store
 
 log = logging.getLogger("syndicate.scheduler")
 HEARTBEAT = "scheduler"
-HEARTBEAT_EVERY = 10  # seconds
+TICK = 1.0  # seconds between looks for due sources
+LEASE = timedelta(seconds=60)  # renewed every LEASE/3 while a pass runs
+MAX_PASSES = 16  # passes one node runs at once; the fetcher's limits pace the requests
 
 
-def _jitter(interval: timedelta) -> int:
+def _jitter(interval: timedelta) -> float:
     # Spread polls so a dozen sources on one host do not fire in the same second.
-    return int(min(60, max(1, interval.total_seconds() * 0.1)))
+    return random.uniform(0, min(60.0, max(1.0, interval.total_seconds() * 0.1)))
 
 
 class IngestScheduler:
-    def __init__(self, settings: Settings, store: Store, *, beat=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        beat=None,  # type: ignore[no-untyped-def]
+        node: str = "local",
+        lease: timedelta = LEASE,
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.node = node
+        self.lease = lease
         self._beat = beat or (lambda name, limit: None)
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.fetcher: Fetcher | None = None
         self.running: set[str] = set()
         self.last_results: dict[str, PassResult] = {}
         self._inflight: dict[Fetcher, int] = {}  # passes still using each fetcher
-        self._closing: set[asyncio.Task] = set()
+        self._passes: dict[str, asyncio.Task[None]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._paused = False
+        self._next: dict[str, datetime] = {}  # last known next run per source (for pages)
+
+    # ---- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
         self.fetcher = make_fetcher(self.settings, self.store)
-        self.scheduler.add_job(
-            self._heartbeat,
-            IntervalTrigger(seconds=HEARTBEAT_EVERY),
-            id="_heartbeat",
-            next_run_time=datetime.now(UTC),
-        )
-        for i, src in enumerate(s for s in self.settings.sources if s.enabled):
-            self._add(src, first_delay=i * 0.5)
-        self.scheduler.start()
-        log.info("scheduler started with %d source(s)", len(self.source_jobs()))
+        self._plan(self.enabled_sources())
+        self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="scheduler")
+        log.info("scheduler started with %d source(s) on %s", len(self.source_jobs()), self.node)
 
-    def _heartbeat(self) -> None:
-        self._beat(HEARTBEAT, HEARTBEAT_EVERY * 6)
+    def pause(self) -> None:
+        """No new passes from now on (shutdown); running ones continue."""
+        self._paused = True
 
-    def _add(self, src: SourceSettings, first_delay: float = 0.0) -> None:
-        interval = self.settings.interval(src)
-        state = self.store.source_state(src.id)
-        first = datetime.now(UTC) + timedelta(seconds=first_delay)
-        if state.backoff_until and state.backoff_until > first:
-            first = state.backoff_until  # a restart does not reset a failing source's backoff
-        self.scheduler.add_job(
-            self._run,
-            IntervalTrigger(seconds=interval.total_seconds(), jitter=_jitter(interval)),
-            id=src.id,
-            args=[src.id],
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=int(interval.total_seconds()),
-            next_run_time=first,
-            replace_existing=True,
-        )
+    async def shutdown(self) -> None:
+        """Cancel what still runs (after the service's grace), free its leases, close clients."""
+        self._paused = True
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        for task in list(self._passes.values()):
+            task.cancel()
+        if self._passes:
+            await asyncio.gather(*self._passes.values(), return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.store.release_sources, self.node)
+        for fetcher in {*self._inflight, self.fetcher}:
+            if fetcher is not None:
+                await fetcher.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    # ---- schedule ---------------------------------------------------------------------------
+
+    def enabled_sources(self) -> list[SourceSettings]:
+        return [s for s in self.settings.sources if s.enabled]
 
     def source_jobs(self) -> list[str]:
-        return [j.id for j in self.scheduler.get_jobs() if not j.id.startswith("_")]
+        return [s.id for s in self.enabled_sources()]
+
+    def _plan(self, sources: list[SourceSettings]) -> None:
+        """First run times for sources the database does not know yet (staggered by 0.5 s);
+        a failing source's stored backoff is kept across restarts."""
+        now = datetime.now(UTC)
+        states = self.store.all_source_states()
+        first: dict[str, datetime] = {}
+        for i, src in enumerate(sources):
+            when = now + timedelta(seconds=i * 0.5)
+            backoff = states[src.id].backoff_until if src.id in states else None
+            first[src.id] = max(when, backoff) if backoff else when
+        self.store.plan_sources(first)
+        leases = self.store.source_leases()
+        self._next = {sid: row["next_run_at"] for sid, row in leases.items()}
 
     def next_run(self, source_id: str) -> datetime | None:
-        job = self.scheduler.get_job(source_id)
-        return job.next_run_time if job else None
+        if source_id not in {s.id for s in self.enabled_sources()}:
+            return None
+        return self._next.get(source_id)
+
+    async def _loop(self) -> None:
+        renew_every = self.lease.total_seconds() / 3
+        renewed = asyncio.get_running_loop().time()
+        while not self._paused:
+            self._beat(HEARTBEAT, 60.0)
+            try:
+                now_mono = asyncio.get_running_loop().time()
+                if self.running and now_mono - renewed >= renew_every:
+                    await asyncio.to_thread(
+                        self.store.renew_sources, self.node, set(self.running), self.lease
+                    )
+                    renewed = now_mono
+                await self._claim_due()
+            except Exception:  # a database hiccup must not end the schedule
+                log.exception("scheduler: claiming sources failed; retrying")
+            await asyncio.sleep(TICK)
+
+    async def _claim_due(self) -> None:
+        room = MAX_PASSES - len(self.running)
+        if room <= 0 or self.fetcher is None:
+            return
+        ids = [sid for sid in self.source_jobs() if sid not in self.running]
+        claimed = await asyncio.to_thread(
+            self.store.claim_sources, self.node, ids, self.lease, room
+        )
+        for sid in claimed:
+            self.running.add(sid)
+            task = asyncio.get_running_loop().create_task(self._run(sid), name=f"pass-{sid}")
+            self._passes[sid] = task
 
     async def _run(self, source_id: str) -> None:
         try:
             src = self.settings.source(source_id)
         except KeyError:
+            self.running.discard(source_id)
+            self._passes.pop(source_id, None)
             return
-        if source_id in self.running or self.fetcher is None:
-            return
-        self.running.add(source_id)
         fetcher = self.fetcher
+        assert fetcher is not None
         self._inflight[fetcher] = self._inflight.get(fetcher, 0) + 1
+        started = datetime.now(UTC)
+        result: PassResult | None = None
         try:
             result = await run_source(self.settings, src, self.store, fetcher)
+        except Exception:
+            log.exception("pass of %s crashed", source_id)
         finally:
             self.running.discard(source_id)
+            self._passes.pop(source_id, None)
             self._inflight[fetcher] -= 1
             if not self._inflight[fetcher]:
                 del self._inflight[fetcher]
                 if fetcher is not self.fetcher:  # replaced by reload(): its last pass is done
                     await fetcher.aclose()
-        self.last_results[source_id] = result
-        if result.failed:
-            state = self.store.source_state(source_id)
-            job = self.scheduler.get_job(source_id)
-            if job and state.backoff_until:
+        if result is not None:
+            self.last_results[source_id] = result
+        interval = self.settings.interval(src)
+        # From the pass's start: a slow pass does not push the whole schedule later.
+        when = started + interval + timedelta(seconds=_jitter(interval))
+        if result is None or result.failed:
+            state = await asyncio.to_thread(self.store.source_state, source_id)
+            if state.backoff_until:
                 # Retry on the backoff schedule, not the normal interval.
                 when = state.backoff_until + timedelta(seconds=random.uniform(0, 5))
-                job.modify(next_run_time=when)
+            elif result is None:
+                when = datetime.now(UTC) + timedelta(seconds=60)
+        self._next[source_id] = when
+        await asyncio.to_thread(self.store.finish_source, source_id, self.node, when)
+
+    # ---- reload -----------------------------------------------------------------------------
 
     def reload(self, settings: Settings) -> tuple[list[str], list[str]]:
         """Apply a new config: start new sources, stop removed ones, re-time changed ones."""
         old = {s.id: s for s in self.settings.sources if s.enabled}
         new = {s.id: s for s in settings.sources if s.enabled}
         fetch_changed = fetch_options(settings) != fetch_options(self.settings)
+        retimed = [
+            sid
+            for sid in old.keys() & new.keys()
+            if settings.interval(new[sid]) != self.settings.interval(old[sid])
+        ]
         self.settings = settings
         if fetch_changed and self.fetcher is not None:
             self._replace_fetcher()
-        for sid in old.keys() - new.keys():
-            try:
-                self.scheduler.remove_job(sid)
-            except JobLookupError:
-                pass
-        for sid, src in new.items():
-            if sid not in old or old[sid] != src:
-                self._add(src)
+        self._plan([new[sid] for sid in new.keys() - old.keys()])
+        now = datetime.now(UTC)
+        for sid in retimed:
+            when = now + timedelta(seconds=_jitter(settings.interval(new[sid])))
+            self.store.reschedule_source(sid, when)
+            self._next[sid] = when
         return sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
 
     def _replace_fetcher(self) -> None:
@@ -135,12 +218,3 @@ class IngestScheduler:
             task = asyncio.get_running_loop().create_task(old.aclose())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
-
-    async def shutdown(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        for fetcher in {*self._inflight, self.fetcher}:
-            if fetcher is not None:
-                await fetcher.aclose()
-        if self._closing:
-            await asyncio.gather(*self._closing, return_exceptions=True)

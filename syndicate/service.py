@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -14,32 +16,23 @@ from starlette.applications import Starlette
 
 from syndicate import files
 from syndicate.config import ConfigError, Settings, load_settings
-from syndicate.publish.activitypub.delivery import start as start_federation_delivery
+from syndicate.publish.activitypub import delivery
+from syndicate.publish.activitypub.federation import federation_for
 from syndicate.scheduler import IngestScheduler
 from syndicate.store import Store
 from syndicate.web.app import create_app
-from syndicate.web.state import AppState
+from syndicate.web.state import ROLES, AppState
 
 log = logging.getLogger("syndicate.service")
 
-# Background services other packages add (e.g. federation delivery workers):
-# each is called with the AppState at start-up and returns an async stop function.
-BackgroundService = Callable[[AppState], Awaitable[Callable[[], Awaitable[None]]]]
-BACKGROUND_SERVICES: list[BackgroundService] = []
 PID_FILE = "syndicate.pid"
-
-
-async def _start_websub(state: AppState) -> Callable[[], Awaitable[None]]:
-    from syndicate.publish import websub
-
-    cursor = data_dir(state.settings) / "websub.cursor"
-    return await websub.start(
-        lambda: state.settings, state.store, cursor, state.beat, before_ping=state.feeds.check_now
-    )
-
-
-BACKGROUND_SERVICES.append(_start_websub)
-BACKGROUND_SERVICES.append(start_federation_delivery)
+# SIGTERM: the whole stop (connections, deliveries, passes) fits in these seconds; after
+# HARD_DEADLINE the process exits whatever is still in flight (a thread stuck on a lock, a
+# slow peer): systemd and operators expect a stop to be a stop. Leased work is taken up again
+# when its lease ends, so nothing is lost.
+HARD_DEADLINE = 9.0
+CONNECTIONS_GRACE = 2.0  # open HTTP requests may finish in this long
+DELIVERY_GRACE = 3.0  # in-flight deliveries may finish in this long
 
 
 def data_dir(settings: Settings) -> Path:
@@ -79,7 +72,7 @@ def remove_pid_file(path: Path) -> None:
     files.release_pid_file(path)
 
 
-INGEST_GRACE = 3.0  # seconds running passes may finish in after SIGTERM (systemd waits 90)
+INGEST_GRACE = 2.0  # seconds running passes may finish in after SIGTERM
 
 
 class _DropCancelled(logging.Filter):
@@ -90,27 +83,51 @@ class _DropCancelled(logging.Filter):
         return not isinstance(exc, asyncio.CancelledError)
 
 
+def uses_pid_file(settings: Settings) -> bool:
+    """SQLite is one process per database (guarded by the pid file); PostgreSQL takes nodes."""
+    from syndicate.config import resolve_storage_url
+
+    return not resolve_storage_url(settings).startswith("postgresql")
+
+
 class Service:
-    def __init__(self, settings: Settings, store: Store, config_path: Path | None = None) -> None:
+    """One `syndicate run` process: the runtime (AppState) is built here once, and each role
+    starts its own parts — web: the HTTP app; ingest: the scheduler; deliver: ActivityPub
+    delivery and WebSub pings. Without the web role the port still answers /healthz."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        config_path: Path | None = None,
+        roles: frozenset[str] = frozenset(ROLES),
+    ) -> None:
         self.settings = settings
         self.store = store
         self.config_path = config_path
+        self.roles = roles
         self.scheduler: IngestScheduler | None = None
         self._stops: list[Callable[[], Awaitable[None]]] = []
         self._server: uvicorn.Server | None = None
-        self.app: Starlette = create_app(settings, store, lifespan=self._lifespan)
+        self._hard_exit: threading.Timer | None = None
+        self.app: Starlette = create_app(settings, store, lifespan=self._lifespan, roles=roles)
         self.state: AppState = self.app.state.syndicate
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        pid_file = pid_path(self.settings)
-        write_pid_file(pid_file)
-        self.state.extras["reloads"] = {"count": 0, "last": "started", "pid_file": str(pid_file)}
-        self.scheduler = IngestScheduler(self.settings, self.store, beat=self.state.beat)
-        self.state.extras["scheduler"] = self.scheduler
-        self.scheduler.start()
-        for start in BACKGROUND_SERVICES:
-            self._stops.append(await start(self.state))
+        pid_file = pid_path(self.settings) if uses_pid_file(self.settings) else None
+        if pid_file is not None:
+            write_pid_file(pid_file)
+            self.state.reloads.pid_file = str(pid_file)
+        await asyncio.to_thread(self.store.node_seen, self.state.node, sorted(self.roles))
+        if "ingest" in self.roles:
+            self.scheduler = IngestScheduler(
+                self.settings, self.store, beat=self.state.beat, node=self.state.node
+            )
+            self.state.schedule = self.scheduler
+            self.scheduler.start()
+        if "deliver" in self.roles:
+            self._start_delivery()
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGHUP, self.reload)
@@ -120,16 +137,41 @@ class Service:
             yield
         finally:
             log.info("shutting down: stopping the scheduler and workers")
-            if self.scheduler.scheduler.running:
-                self.scheduler.scheduler.pause()  # no new passes from here on
+            if self.scheduler is not None:
+                self.scheduler.pause()  # no new passes from here on
             for stop in reversed(self._stops):
                 with contextlib.suppress(Exception):
                     await stop()
-            await self._finish_passes()
-            remove_pid_file(pid_file)
+            if self.scheduler is not None:
+                await self._finish_passes()
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.store.node_gone, self.state.node)
+            if pid_file is not None:
+                remove_pid_file(pid_file)
+
+    def _start_delivery(self) -> None:
+        from syndicate.publish import websub
+
+        service = self.state.delivery = delivery.start(self.state)
+        self._stops.append(lambda: service.stop(grace=DELIVERY_GRACE))
+        fed = federation_for(self.state)
+        publisher = websub.start(
+            lambda: self.state.settings,
+            self.store,
+            beat=self.state.beat,
+            before_ping=self.state.feeds.check_now,
+            node=self.state.node,
+        )
+        self._stops.append(publisher)
+        del fed  # created now so the web role and delivery share one
 
     def _terminate(self) -> None:
         log.info("SIGTERM: finishing in-flight work, then exiting")
+        if self._hard_exit is None:
+            # A timer thread, not a task: it fires even if the event loop itself is blocked.
+            self._hard_exit = threading.Timer(HARD_DEADLINE, _exit_now)
+            self._hard_exit.daemon = True
+            self._hard_exit.start()
         if self._server is not None:
             self._server.should_exit = True
 
@@ -160,7 +202,7 @@ class Service:
             new = load_settings(self.config_path)
         except ConfigError as exc:
             log.error("reload refused, keeping the running config:\n%s", exc)
-            self._reloaded(f"refused: {exc}")
+            self._reloaded("refused")  # the reason is in the log and `syndicate check-config`
             return False
         self.settings = new
         self.state.reload(new)
@@ -176,10 +218,9 @@ class Service:
         return True
 
     def _reloaded(self, outcome: str) -> None:
-        # Shown in /healthz so `syndicate reload` can tell the operator what happened.
-        info = self.state.extras.setdefault("reloads", {"count": 0})
-        info["count"] = info.get("count", 0) + 1
-        info["last"] = outcome
+        # Shown in /healthz (a status word only) so `syndicate reload` can tell what happened.
+        self.state.reloads.count += 1
+        self.state.reloads.last = outcome
 
     async def serve(self) -> None:
         s = self.settings.server
@@ -190,12 +231,27 @@ class Service:
             log_level="warning",
             access_log=False,
             lifespan="on",
-            timeout_graceful_shutdown=8,
+            timeout_graceful_shutdown=int(CONNECTIONS_GRACE),
         )
-        other = running_pid(pid_path(self.settings))
+        other = running_pid(pid_path(self.settings)) if uses_pid_file(self.settings) else None
         if other is not None:
             log.error("another syndicate (pid %d) is already running on this data directory", other)
             raise SystemExit(1)
         server = self._server = uvicorn.Server(config)
-        log.info("serving on http://%s:%d (public base URL %s)", s.host, s.port, s.base_url)
+        log.info(
+            "serving on http://%s:%d (public base URL %s) as %s, roles %s",
+            s.host,
+            s.port,
+            s.base_url,
+            self.state.node,
+            ",".join(sorted(self.roles)),
+        )
         await server.serve()
+
+
+def _exit_now() -> None:
+    log.warning(
+        "shutdown took longer than %.0fs; exiting now (leases hand the rest over)", HARD_DEADLINE
+    )
+    logging.shutdown()
+    os._exit(0)

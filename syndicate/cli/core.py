@@ -13,6 +13,7 @@ from typing import TextIO
 from syndicate.cli import fail
 from syndicate.config import ConfigError, Settings, config_path, load_settings, resolve_storage_url
 from syndicate.store import StorageError, Store, open_store
+from syndicate.web.state import ROLES
 
 # (source id, items done, items in total if known), as ingest reports progress.
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -120,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     from syndicate.service import Service
 
-    service = Service(settings, store, config_path(args.config))
+    service = Service(settings, store, config_path(args.config), roles=args.role)
     try:
         asyncio.run(service.serve())
     finally:
@@ -128,11 +129,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _roles(value: str) -> frozenset[str]:
+    roles = frozenset(r.strip() for r in value.split(",") if r.strip())
+    unknown = roles - set(ROLES)
+    if unknown or not roles:
+        raise argparse.ArgumentTypeError(
+            f"unknown role(s) {', '.join(sorted(unknown)) or '(none)'}; use {','.join(ROLES)}"
+        )
+    return roles
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "run",
         help="run the scheduler and the web server",
         description="Run the ingest scheduler and the web server (feeds, ActivityPub, pages) in one process.",
+    )
+    p.add_argument(
+        "--role",
+        type=_roles,
+        default=frozenset(ROLES),
+        metavar="ROLES",
+        help="what this node does, comma-separated: web (HTTP), ingest (polling sources), "
+        "deliver (ActivityPub, WebSub); default: all. Several nodes share a PostgreSQL database.",
     )
     p.set_defaults(func=cmd_run)
     p = subparsers.add_parser(

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
-from syndicate import metrics
+from syndicate import backoff, metrics
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
@@ -39,8 +39,6 @@ ROUTES: dict[str, Route] = {
     "api": _pushed,
 }
 
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=6)
 STORY_DAYS = 3
 # A NEW article published this long before the source's previous successful pass is backfill
 # (listed, never announced): a late-found article from yesterday is still news, an old one is not.
@@ -49,9 +47,7 @@ ANNOUNCE_MARGIN = timedelta(days=1)
 
 def backoff_delay(failures: int) -> timedelta:
     """1, 2, 4 … minutes after consecutive failures, capped at 6 hours."""
-    if failures <= 0:
-        return timedelta(0)
-    return min(BACKOFF_BASE * (2 ** (failures - 1)), BACKOFF_CAP)
+    return backoff.SOURCE.delay(failures)
 
 
 def route_for(source: SourceSettings) -> str:
@@ -259,7 +255,7 @@ def _record(
         state.consecutive_failures += 1
         delay = backoff_delay(state.consecutive_failures)
         if retry_after:
-            delay = max(delay, timedelta(seconds=min(retry_after, BACKOFF_CAP.total_seconds())))
+            delay = max(delay, timedelta(seconds=min(retry_after, backoff.SOURCE.cap)))
         state.backoff_until = now + delay
         state.last_error = result.error
         state.last_result = f"failed: {result.error}"

@@ -2,10 +2,11 @@
 (POST hub.mode=publish&hub.url=…), so subscribed readers get the update in seconds, not at
 their next poll.
 
-It follows the store's change events (the same contract feeds and ActivityPub use), so it also
-sees articles a separate `syndicate fetch` process stored. Its position in that event log is kept
-in a small cursor file and only moves after the hub accepted every ping of a batch: a hub that is
-down gets the pings when it is back, none is dropped.
+It follows the store's change events (the same contract feeds and ActivityPub use) through an
+EventFollower named "websub", so it also sees articles a separate `syndicate fetch` process
+stored, and with several nodes only one of them pings. Its position is kept in the database and
+only moves after the hub accepted every ping of a batch: a hub that is down gets the pings when
+it is back, none is dropped.
 """
 
 from __future__ import annotations
@@ -14,21 +15,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
 
 import httpx
 
-from syndicate import metrics
+from syndicate import backoff, metrics
 from syndicate.config import Settings
 from syndicate.http import client_for
 from syndicate.models import ArticleEvent, tag_slug
+from syndicate.publish.events import EventFollower
 from syndicate.publish.feeds import FORMATS
 from syndicate.store import Store
 
 log = logging.getLogger("syndicate.websub")
 
 POLL_EVERY = 2.0  # seconds between looks at the event log
-RETRY_MAX = 300.0  # longest wait between retries while the hub fails
 BATCH = 500
 
 
@@ -50,20 +50,6 @@ def changed_feed_keys(
     return keys
 
 
-def read_cursor(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def write_cursor(path: Path, value: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(f"{value}\n")
-    tmp.replace(path)
-
-
 async def ping(client: httpx.AsyncClient, hub: str, url: str) -> str | None:
     """One publish ping; None when the hub accepted it, else the reason."""
     try:
@@ -80,7 +66,7 @@ class WebSubPublisher:
         self,
         settings: Callable[[], Settings],
         store: Store,
-        cursor_path: Path,
+        follower: EventFollower,
         *,
         beat: Callable[[str, float], None] | None = None,
         client: httpx.AsyncClient | None = None,
@@ -88,24 +74,24 @@ class WebSubPublisher:
     ) -> None:
         self.settings = settings  # a getter, so a reloaded config (new hub, new sources) applies
         self.store = store
-        self.cursor_path = cursor_path
+        self.follower = follower
         self.beat = beat or (lambda name, limit: None)
         self.client = client
         self.before_ping = before_ping or (lambda: None)
-        self.cursor = 0
         self.delay = POLL_EVERY
+        self.failures = 0
 
     async def step(self) -> int:
         """Ping for the events after the cursor; returns how many URLs were pinged (0: none due).
         Raises nothing: a failed ping leaves the cursor where it is for the next try."""
         settings = self.settings()
         hub = settings.websub.hub
-        events = await asyncio.to_thread(self.store.events_after, self.cursor, BATCH)
-        if not events:
+        events = await asyncio.to_thread(self.follower.next_batch)
+        if not events:  # None: another node pings for the cluster
             return 0
         last = events[-1].id
         if not hub:
-            self._advance(last)
+            await asyncio.to_thread(self.follower.done, last)
             return 0
         tags = await asyncio.to_thread(self._tags, {e.article_id for e in events})
         enabled = {s.id for s in settings.sources if s.enabled}
@@ -120,7 +106,7 @@ class WebSubPublisher:
                 log.warning("websub: hub %s refused %s: %s; will retry", hub, url, reason)
                 raise HubError(reason)
         log.info("websub: pinged %s for %d feed URL(s)", hub, len(urls))
-        self._advance(last)
+        await asyncio.to_thread(self.follower.done, last)
         return len(urls)
 
     def _tags(self, article_ids: set[str]) -> dict[str, list[str]]:
@@ -131,28 +117,22 @@ class WebSubPublisher:
                 out[aid] = article.tags
         return out
 
-    def _advance(self, last: int) -> None:
-        self.cursor = last
-        write_cursor(self.cursor_path, last)
-
     async def run(self) -> None:
-        saved = read_cursor(self.cursor_path)
-        # First start: feeds as they are now need no ping; later starts resume where they stopped.
-        self.cursor = saved if saved is not None else self.store.last_event_id()
-        if saved is None:
-            write_cursor(self.cursor_path, self.cursor)
         while True:
-            self.beat("websub", 120.0 + RETRY_MAX)
+            self.beat("websub", 120.0 + backoff.WEBSUB.cap)
             try:
                 more = await self.step()
+                self.failures = 0
                 self.delay = POLL_EVERY
                 if more:
                     continue  # a full batch may have more behind it
             except HubError:
-                self.delay = min(max(self.delay * 2, 5.0), RETRY_MAX)
+                self.failures += 1
             except Exception:  # the loop must survive a database hiccup
                 log.exception("websub: unexpected error; retrying")
-                self.delay = min(max(self.delay * 2, 5.0), RETRY_MAX)
+                self.failures += 1
+            if self.failures:
+                self.delay = backoff.WEBSUB.seconds(self.failures)
             await asyncio.sleep(self.delay)
 
 
@@ -160,17 +140,20 @@ class HubError(Exception):
     pass
 
 
-async def start(
+def start(
     settings: Callable[[], Settings],
     store: Store,
-    cursor_path: Path,
+    *,
+    node: str,
     beat: Callable[[str, float], None] | None = None,
     before_ping: Callable[[], None] | None = None,
 ) -> Callable[[], Awaitable[None]]:
     """Start the publisher task; returns the async stop function the service calls on shutdown."""
     client = client_for(settings(), "websub")  # hubs are the operator's: no address guard
+    # First start: feeds as they are now need no ping; later starts resume where they stopped.
+    follower = EventFollower(store, "websub", node, batch=BATCH, from_end=True)
     publisher = WebSubPublisher(
-        settings, store, cursor_path, beat=beat, client=client, before_ping=before_ping
+        settings, store, follower, beat=beat, client=client, before_ping=before_ping
     )
     task = asyncio.create_task(publisher.run(), name="websub")
 
@@ -179,5 +162,7 @@ async def start(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await client.aclose()
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(follower.release)
 
     return stop

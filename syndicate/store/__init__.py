@@ -8,15 +8,26 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from syndicate.store.articles import ArticleQueries
+from syndicate.store.cursors import CursorQueries
 from syndicate.store.database import StorageError, check_connection, make_engine, migrate, redact
 from syndicate.store.federation import FederationQueries
+from syndicate.store.leases import LeaseQueries
+from syndicate.store.nodes import NodeQueries
 from syndicate.store.rechecks import RecheckQueries
 from syndicate.store.sources import SourceQueries
 
 __all__ = ["Store", "StorageError", "open_store"]
 
 
-class Store(ArticleQueries, SourceQueries, FederationQueries, RecheckQueries):
+class Store(
+    ArticleQueries,
+    SourceQueries,
+    LeaseQueries,
+    CursorQueries,
+    NodeQueries,
+    RecheckQueries,
+    FederationQueries,
+):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url

@@ -233,11 +233,29 @@ ap_seen_signatures = Table(
     Column("seen_at", UTCDateTime, nullable=False),
 )
 
-ap_cursor = Table(
-    "ap_cursor",
+# --- Cluster (issue 11): what several nodes on one database share. ---
+
+# One row per source: when the cluster polls it next, and which node is polling it now
+# (lease_until set while a pass runs; a node that dies lets it lapse and another takes over).
+source_leases = Table(
+    "source_leases",
+    metadata,
+    Column("source_id", String(64), primary_key=True),
+    Column("next_run_at", UTCDateTime, nullable=False),
+    Column("holder", String(128)),  # the node running it now, or the last one that did
+    Column("lease_until", UTCDateTime),
+)
+Index("ix_source_leases_due", source_leases.c.next_run_at)
+
+# The position of every follower of article_events (delivery, WebSub), and which node is
+# following it now.
+event_cursors = Table(
+    "event_cursors",
     metadata,
     Column("name", String(32), primary_key=True),
     Column("last_event_id", Integer, nullable=False),
+    Column("holder", String(128)),
+    Column("lease_until", UTCDateTime),
 )
 
 # Recent articles re-checked with conditional GETs on a decaying schedule (ingest/rechecks.py):
@@ -252,3 +270,24 @@ article_rechecks = Table(
     Column("started_at", UTCDateTime, nullable=False),  # when the schedule began (first seen)
 )
 Index("ix_article_rechecks_due", article_rechecks.c.source_id, article_rechecks.c.due_at)
+
+cluster_nodes = Table(
+    "cluster_nodes",
+    metadata,
+    Column("node", String(128), primary_key=True),  # host:pid
+    Column("roles", String(64), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),  # also /healthz's write probe
+)
+
+# MinHash LSH bands of each article's text (normalize.dedupe.bands): reprint candidates are
+# the articles sharing a band, an index lookup however many articles are stored.
+story_bands = Table(
+    "story_bands",
+    metadata,
+    Column("band", BigInteger, nullable=False),
+    Column("article_id", String(16), nullable=False),
+    Column("published", UTCDateTime),
+)
+Index("ix_story_bands_band", story_bands.c.band)
+Index("ix_story_bands_article", story_bands.c.article_id)

@@ -30,8 +30,6 @@ def queue_stats(store: Any) -> tuple[int, float] | None:
     if fn is not None:  # the federation store's own query, if it grows one
         depth, oldest = fn()
         return int(depth), _age(oldest)
-    if not hasattr(store, "delivery_counts"):
-        return None
     from sqlalchemy import func, select
 
     from syndicate.store.tables import ap_deliveries as d
@@ -101,8 +99,7 @@ class StateCollector(Collector):
                 last.add_metric([src.id], _ts(s.last_fetch_at if s else None))
                 ok.add_metric([src.id], _ts(s.last_success_at if s else None))
                 count.add_metric([src.id], store.count_articles(src.id))
-                if hasattr(store, "follower_count"):
-                    followers.add_metric([src.id], store.follower_count(src.id))
+                followers.add_metric([src.id], store.follower_count(src.id))
         except Exception:  # a missing table must not hide the process counters
             pass
         yield from (up, fails, last, ok, count, followers)

@@ -7,7 +7,6 @@ status helpers here (source_status, next_run_at) are also what `syndicate source
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -260,7 +259,7 @@ def _card(state: AppState, src: SourceSettings, limit: int) -> dict[str, Any]:
 
 
 def _scheduled(state: AppState, source_id: str) -> datetime | None:
-    scheduler = state.extras.get("scheduler")
+    scheduler = state.schedule
     if scheduler is None:
         return None
     try:
@@ -399,42 +398,11 @@ def _not_found(request: Request) -> HTMLResponse:
     return render(request, "notfound.html", status_code=404)
 
 
-async def healthz(request: Request) -> Response:
-    state: AppState = request.app.state.syndicate
-    stalled = state.stalled()
-    try:
-        state.store.last_event_id()
-        db = "ok"
-    except Exception as exc:  # the health check reports, it must not crash
-        db = f"error: {type(exc).__name__}"
-    ok = not stalled and db == "ok"
-    now = time.monotonic()
-    loops = {
-        name: {
-            "seconds_since_beat": round(now - t, 1),
-            "limit": state.heartbeat_limits.get(name, 120.0),
-        }
-        for name, t in state.heartbeats.items()
-    }
-    return JSONResponse(
-        {
-            "status": "ok" if ok else "failing",
-            "database": db,
-            "stalled": stalled,
-            "loops": loops,
-            "config": state.extras.get("reloads", {}),
-        },
-        status_code=200 if ok else 503,
-        headers={"Cache-Control": "no-store"},
-    )
-
-
 routes = [
     Route("/", index),
     Route("/sources/{id}", source_page),
     Route("/articles/{id}", article_page),
     Route("/tags/{tag}", tag_page),
     Route("/follow", follow),
-    Route("/healthz", healthz),
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]

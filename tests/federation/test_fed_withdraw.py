@@ -38,7 +38,9 @@ def federation(db_url: str):  # type: ignore[no-untyped-def]
         }
     )
     store = open_store(db_url)
-    return store, federation_for(SimpleNamespace(settings=settings, store=store, extras={}))
+    return store, federation_for(
+        SimpleNamespace(settings=settings, store=store, federation=None, node="local")
+    )
 
 
 def rows(store, kind: str) -> dict[str, tuple[str, datetime]]:  # type: ignore[no-untyped-def]

@@ -15,7 +15,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from webutil import SOURCES, LiveServer, entry, settings_for
 
-from syndicate.publish.websub import WebSubPublisher, changed_feed_keys, feed_urls, read_cursor
+from syndicate.publish.events import EventFollower
+from syndicate.publish.websub import WebSubPublisher, changed_feed_keys, feed_urls
 from syndicate.store import open_store
 
 
@@ -60,10 +61,9 @@ async def test_every_changed_feed_is_pinged_and_a_down_hub_gets_them_later(tmp_p
     try:
         settings = settings_for(8080, SOURCES, websub={"hub": hub.server.url + "/"})
         store = open_store(f"sqlite:///{tmp_path / 'ws.db'}")
-        cursor = tmp_path / "websub.cursor"
+        follower = EventFollower(store, "websub", "node-a", from_end=True)
         async with httpx.AsyncClient(timeout=5) as client:
-            pub = WebSubPublisher(lambda: settings, store, cursor, client=client)
-            pub.cursor = store.last_event_id()
+            pub = WebSubPublisher(lambda: settings, store, follower, client=client)
             assert await pub.step() == 0 and hub.pings == []  # nothing changed, nothing sent
 
             store.upsert_entry("detailnews", entry(1, datetime.now(UTC), tags=["Bitung"]))
@@ -75,24 +75,24 @@ async def test_every_changed_feed_is_pinged_and_a_down_hub_gets_them_later(tmp_p
                 for fmt in ("rss", "atom", "json")
             }
             assert all(p["hub.mode"] == ["publish"] for p in hub.pings)
-            assert read_cursor(cursor) == store.last_event_id()
+            assert store.event_position("websub") == store.last_event_id()
 
             # The hub goes down: the cursor stays, the change is pinged once it is back.
             hub.status, hub.pings = 503, []
             store.upsert_entry("nusautara", entry(2, datetime.now(UTC), url="https://n.example/2"))
-            before = read_cursor(cursor)
+            before = store.event_position("websub")
             try:
                 await pub.step()
                 raise AssertionError("a refused ping must be retried")
             except Exception as exc:
                 assert "503" in str(exc)
-            assert read_cursor(cursor) == before
+            assert store.event_position("websub") == before
             hub.status = 204
             assert await pub.step() == 6
             assert hub.urls() == {
                 f"{base}{k}.{f}" for k in ("nusautara", "all") for f in ("rss", "atom", "json")
             }
-            assert read_cursor(cursor) == store.last_event_id()
+            assert store.event_position("websub") == store.last_event_id()
         store.close()
     finally:
         hub.server.stop()
@@ -105,14 +105,13 @@ async def test_publisher_task_resumes_from_its_cursor_after_a_restart(tmp_path) 
     try:
         settings = settings_for(8080, SOURCES, websub={"hub": hub.server.url + "/"})
         store = open_store(f"sqlite:///{tmp_path / 'ws.db'}")
-        cursor = tmp_path / "websub.cursor"
         store.upsert_entry("detailnews", entry(1, datetime.now(UTC)))  # before the first start
-        stop = await websub.start(lambda: settings, store, cursor)
+        stop = websub.start(lambda: settings, store, node="node-a")
         await asyncio.sleep(0.3)
         await stop()
         assert hub.pings == []  # what was there at the first start needs no ping
         store.upsert_entry("detailnews", entry(2, datetime.now(UTC)))  # while it was stopped
-        stop = await websub.start(lambda: settings, store, cursor)
+        stop = websub.start(lambda: settings, store, node="node-b")  # a restart is a new node
         for _ in range(50):
             if hub.pings:
                 break
@@ -124,6 +123,33 @@ async def test_publisher_task_resumes_from_its_cursor_after_a_restart(tmp_path) 
             for k in ("detailnews", "all")
             for f in ("rss", "atom", "json")
         }
+        store.close()
+    finally:
+        hub.server.stop()
+
+
+async def test_two_nodes_ping_each_change_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two publishers (two nodes) on one database: one holds the websub cursor, one pings."""
+    hub = Hub()
+    try:
+        settings = settings_for(8080, SOURCES, websub={"hub": hub.server.url + "/"})
+        store = open_store(f"sqlite:///{tmp_path / 'ws.db'}")
+        async with httpx.AsyncClient(timeout=5) as client:
+            a, b = (
+                WebSubPublisher(
+                    lambda: settings,
+                    store,
+                    EventFollower(store, "websub", node, from_end=True),
+                    client=client,
+                )
+                for node in ("node-a", "node-b")
+            )
+            assert await a.step() == 0 and await b.step() == 0
+            store.upsert_entry("detailnews", entry(1, datetime.now(UTC)))
+            assert await b.step() == 0  # node-a holds the follower: b stays quiet
+            assert await a.step() == 6
+            assert await b.step() == 0 and await a.step() == 0
+        assert len(hub.pings) == 6
         store.close()
     finally:
         hub.server.stop()

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from syndicate import backoff
 from syndicate.models import Change
 from syndicate.models.federation import DEAD, DONE, GONE, PENDING, DeliveryJob, DeliveryOutcome
 from syndicate.publish.activitypub import vocab
@@ -29,6 +30,7 @@ from syndicate.publish.activitypub.federation import Federation, HostState, fede
 from syndicate.publish.activitypub.outbox import activity_for_event
 from syndicate.publish.activitypub.remote import FetchError
 from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
+from syndicate.publish.events import EventFollower
 
 log = logging.getLogger("syndicate.delivery")
 
@@ -47,17 +49,13 @@ CAVAGE, RFC9421 = "cavage", "rfc9421"
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     """1 min, 2, 4, … capped at 12 h, with ±10 % jitter so retries do not arrive in waves."""
-    base = min(60 * 2 ** max(attempts - 1, 0), 12 * 3600)
-    jitter = (rng or random).uniform(0.9, 1.1)
-    return timedelta(seconds=base * jitter)
+    return backoff.DELIVERY.delay(max(attempts, 1), rng)
 
 
 def server_backoff(failures: int) -> timedelta | None:
     """After 5 failures in a row a server is marked unavailable: probed every 5 min, doubling
     to at most 6 h, until it answers (or talks to our inbox)."""
-    if failures < 5:
-        return None
-    return timedelta(seconds=min(300 * 2 ** (failures - 5), 6 * 3600))
+    return backoff.SERVER.delay(failures) if failures >= backoff.SERVER.first else None
 
 
 def outcome_for(
@@ -109,10 +107,19 @@ def body_of(payload: dict[str, Any]) -> bytes:
 # ---- event poller (sync; runs in a thread) ----------------------------------------------------
 
 
-def process_events(fed: Federation, limit: int = 200) -> tuple[int, int]:
-    """Turn new article events into activities + delivery rows. Returns (events, deliveries)."""
+def process_events(
+    fed: Federation, limit: int = 200, follower: EventFollower | None = None
+) -> tuple[int, int]:
+    """Turn new article events into activities + delivery rows. Returns (events, deliveries).
+    With a follower, only the node holding it does this (the others return (0, 0)); the
+    position moves in the same transaction as each event's activity either way."""
     store, settings = fed.store, fed.settings
-    cursor = store.ap_cursor(CURSOR) or 0
+    if follower is not None:
+        cursor = follower.hold()
+        if cursor is None:
+            return 0, 0
+    else:
+        cursor = store.event_position(CURSOR) or 0
     events = store.events_after(cursor, limit)
     queued = 0
     now = datetime.now(UTC)
@@ -177,6 +184,7 @@ class DeliveryService:
         self.state = state
         self.fed = fed or federation_for(state)
         self.sender = Sender(self.fed)
+        self.follower = EventFollower(self.fed.store, CURSOR, state.node, batch=200)
         self.tasks: list[asyncio.Task[None]] = []
         # (job, the exact bytes to send, monotonic claim time)
         self.queue: asyncio.Queue[tuple[DeliveryJob, bytes, float]] = asyncio.Queue()
@@ -223,6 +231,8 @@ class DeliveryService:
                 await t
         with contextlib.suppress(Exception):
             await asyncio.to_thread(self.fed.store.release_deliveries, queued)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.follower.release)
         await self._flush()
         await self.fed.aclose()
 
@@ -239,7 +249,7 @@ class DeliveryService:
     async def _poll_events(self) -> bool:
         if not self.fed.settings.federation.enabled:
             return False
-        events, queued = await asyncio.to_thread(process_events, self.fed)
+        events, queued = await asyncio.to_thread(process_events, self.fed, 200, self.follower)
         if queued:
             log.info("delivery: %d event(s) queued %d delivery(ies)", events, queued)
             self.fed.wake()
@@ -339,9 +349,8 @@ class DeliveryService:
             log.exception("delivery: writing %d result(s) failed; they will be retried", len(batch))
 
 
-async def start(state: HostState) -> Callable[[], Awaitable[None]]:
-    """BACKGROUND_SERVICES entry: run delivery in this process; returns the async stop."""
+def start(state: HostState) -> DeliveryService:
+    """Run delivery in this process (the deliver role); the caller awaits .stop() at shutdown."""
     service = DeliveryService(state)
-    state.extras["delivery"] = service
     service.start()
-    return service.stop
+    return service

@@ -85,7 +85,8 @@ class HostState(Protocol):
 
     settings: Settings
     store: Store
-    extras: dict[str, Any]
+    federation: Federation | None  # the one Federation of this process, set by federation_for
+    node: str  # this process's name in leases (web.state.node_name())
 
 
 @dataclass(slots=True)
@@ -402,8 +403,7 @@ class Federation:
 
 
 def federation_for(state: HostState) -> Federation:
-    """The process's Federation, created on first use and kept in state.extras."""
-    fed = state.extras.get("federation")
-    if fed is None:
-        fed = state.extras["federation"] = Federation(state)
-    return fed
+    """The process's Federation, created on first use and kept on the runtime."""
+    if state.federation is None:
+        state.federation = Federation(state)
+    return state.federation

@@ -1,15 +1,15 @@
 """Federation storage, one module per table (as Miniflux's internal/storage does):
 
 keys (ap_keys), followers (ap_followers), remote_actors (ap_remote_actors), seen_signatures
-(ap_seen_signatures), activities (ap_activities), cursor (ap_cursor), deliveries
+(ap_seen_signatures), activities (ap_activities), deliveries
 (ap_deliveries), servers (ap_servers), reactions (ap_reactions). The domain types live in
-syndicate.models.federation.
+syndicate.models.federation. Delivery's position in article_events is an event cursor
+(store/cursors.py), like every other follower's.
 """
 
 from __future__ import annotations
 
 from syndicate.store.federation.activities import ActivityQueries
-from syndicate.store.federation.cursor import CursorQueries
 from syndicate.store.federation.deliveries import DeliveryQueries
 from syndicate.store.federation.followers import FollowerQueries
 from syndicate.store.federation.keys import KeyQueries
@@ -27,7 +27,6 @@ class FederationQueries(
     RemoteActorQueries,
     SeenSignatureQueries,
     ActivityQueries,
-    CursorQueries,
     DeliveryQueries,
     ServerQueries,
     ReactionQueries,

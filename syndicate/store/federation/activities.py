@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from syndicate.models import ArticleStatus
 from syndicate.models.federation import NewActivity
-from syndicate.store.federation.cursor import advance
+from syndicate.store.cursors import advance_position as advance
 from syndicate.store.federation.deliveries import queue_deliveries, withdraw
 from syndicate.store.federation.followers import delivery_inboxes
 from syndicate.store.tables import ap_activities, articles
