@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from syndicate.config import Settings
 from syndicate.publish.feed_cache import FeedCache
@@ -19,7 +20,7 @@ def create_app(  # type: ignore[no-untyped-def]
     """The app of one node. Without the web role only /healthz and /metrics are served (a
     worker node behind no proxy still answers its health checks)."""
     state = AppState(settings=settings, store=store, feeds=FeedCache(settings, store), roles=roles)
-    routes = [*health.routes, *metrics_routes.routes]
+    routes: list[BaseRoute] = [*health.routes, *metrics_routes.routes]
     if "web" in roles:
         routes += [*api.routes, *feeds.routes, *pages.routes, *federation_routes.routes]
     app = Starlette(routes=routes, lifespan=lifespan)
