@@ -143,6 +143,7 @@ async def run_source(
         raise
     except FetchError as exc:
         retry_after = exc.retry_after
+        result.failure = exc.to_dict()
         result.failed, result.error = (
             True,
             exc.reason if exc.url in exc.reason else f"{exc.reason} ({exc.url})",

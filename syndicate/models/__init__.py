@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 _B32 = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lower case
 
@@ -150,6 +151,9 @@ class PassResult:
     removed: int = 0
     failed: bool = False
     error: str | None = None
+    # What failed, as plain data (ingest.fetcher.FetchError.to_dict(): kind, status, headers,
+    # retry_after, robots_txt), when a fetch failed the pass; for source health.
+    failure: dict[str, Any] | None = None
     route: str | None = None
     seconds: float = 0.0
 

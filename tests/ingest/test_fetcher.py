@@ -10,7 +10,9 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from ingest_util import run_pass, store  # noqa: F401
 
+from syndicate.config import settings_from_dict
 from syndicate.ingest.fetcher import (
     FAILURE_KINDS,
     ROBOTS_MAX_BYTES,
@@ -262,11 +264,23 @@ def test_network_failures_carry_their_kind(site: Routes) -> None:
     asyncio.run(go())
 
 
-def test_a_corpus_bot_wall_is_classified(corpus_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_corpus_bot_wall_is_classified(corpus_server, store) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """bolmongraya's listings answer a managed challenge (403, cf-mitigated, a "Just a
-    moment..." page): the fetcher calls that a bot wall, not a plain 403."""
+    moment..." page): the fetcher calls that a bot wall, not a plain 403, and the pass result
+    says so for source health."""
     server = corpus_server("bolmongraya")
     [home] = _fetch(_options(), server.base + "/")
     assert isinstance(home, FetchError)
     assert (home.kind, home.status) == ("bot_wall", 403)
     assert home.headers.get("cf-mitigated") == "challenge"
+    settings = settings_from_dict(
+        {
+            "storage": {"url": store.url},
+            "fetch": {"per_host_delay": 0.005},
+            "sources": [{"id": "walled", "url": server.base + "/", "kind": "html"}],
+        }
+    )
+    [result], _ = run_pass(settings, store)
+    assert result.failed and "HTTP 403" in (result.error or "")
+    assert result.failure is not None
+    assert (result.failure["kind"], result.failure["status"]) == ("bot_wall", 403)
