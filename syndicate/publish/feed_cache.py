@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from syndicate.config import Settings
-from syndicate.models import Article
+from syndicate.models import Article, tag_slug
 from syndicate.publish.feeds import FORMATS, FeedInfo, article_link, last_modified, render
 from syndicate.store import Store
 
 CHECK_EVERY = 1.0  # seconds between looks at the store's change counter
 MAX_ENTRIES = 512  # rendered feeds kept; arbitrary tag/page URLs must not grow memory without bound
+MAX_BYTES = 64 * 1024 * 1024  # and at most this many bytes of rendered feeds
+MAX_UNKNOWN = 4096  # remembered unknown tags/pages (a cached 404), forgotten on every change
+MAX_PAGE = 10_000  # deeper pages are 404s without a query (a huge OFFSET is a database error)
+
+
+def feed_key(key: str) -> str:
+    """One cache key per feed whatever the spelling: /feeds/tag/Bitung and /feeds/tag/BITUNG
+    are the same feed (51 spellings once rendered and kept 51 copies)."""
+    return "tag/" + tag_slug(key[4:]) if key.startswith("tag/") else key
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +69,22 @@ class FeedCache:
         self._validators: OrderedDict[tuple[str, str, int], tuple[str, datetime]] = OrderedDict()
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._bytes = 0
+        # (key, page) known to be empty at the current version: answered 404 without a query.
+        self._unknown: OrderedDict[tuple[str, int], None] = OrderedDict()
 
     def reset(self, settings: Settings | None = None) -> None:
         with self._lock:
             if settings is not None:
                 self.settings = settings
-            self._cache.clear()
+            self._clear()
             self._version = -1
             self._checked = 0.0
+
+    def _clear(self) -> None:
+        self._cache.clear()
+        self._unknown.clear()
+        self._bytes = 0
 
     def check_now(self) -> None:
         """Look at the store on the next request, e.g. right before telling a WebSub hub that
@@ -81,21 +98,30 @@ class FeedCache:
         self._checked = now
         version, at = self.store.last_event()
         if version != self._version:
-            self._cache.clear()
+            self._clear()
             self._version = version
             self._version_at = at or datetime.now(UTC)
 
     def get(self, key: str, fmt: str, page: int = 1) -> RenderedFeed:
         if fmt not in FORMATS:
             raise UnknownFeed(fmt)
+        key = feed_key(key)
+        if key == "tag/" or page > MAX_PAGE:
+            raise UnknownFeed(f"{key} page {page}")
         with self._lock:
             self._refresh_version()
+            if (key, page) in self._unknown:
+                raise UnknownFeed(f"{key} page {page}")
             cached = self._cache.get((key, fmt, page))
             if cached is not None:
                 self._cache.move_to_end((key, fmt, page))
                 return cached
             version_at = self._version_at
-        info, articles = self._select(key, page)
+        try:
+            info, articles = self._select(key, page)
+        except UnknownFeed:
+            self.remember_unknown(key, page)
+            raise
         body = render(info, articles, fmt)
         # Last-Modified must move whenever the body may have: adding an older-dated article or
         # removing one changes the feed without changing its newest item time.
@@ -115,12 +141,30 @@ class FeedCache:
                 etag=etag,
                 last_modified=email.utils.format_datetime(changed, usegmt=True),
             )
+            replaced = self._cache.pop((key, fmt, page), None)
+            self._bytes -= len(replaced.body) if replaced else 0
             self._cache[(key, fmt, page)] = feed
+            self._bytes += len(body)
             self._validators[(key, fmt, page)] = (etag, changed)
-            for table in (self._cache, self._validators):
-                while len(table) > MAX_ENTRIES:
-                    table.popitem(last=False)
+            while len(self._cache) > MAX_ENTRIES or (self._bytes > MAX_BYTES and self._cache):
+                _, dropped = self._cache.popitem(last=False)
+                self._bytes -= len(dropped.body)
+            while len(self._validators) > MAX_ENTRIES:
+                self._validators.popitem(last=False)
         return feed
+
+    def known(self, key: str, page: int = 1) -> bool:
+        """False when the feed (a tag, a page) was empty at the current version: a cached 404
+        that tag pages share with tag feeds."""
+        with self._lock:
+            self._refresh_version()
+            return (feed_key(key), page) not in self._unknown
+
+    def remember_unknown(self, key: str, page: int = 1) -> None:
+        with self._lock:
+            self._unknown[(feed_key(key), page)] = None
+            while len(self._unknown) > MAX_UNKNOWN:
+                self._unknown.popitem(last=False)
 
     def info(self, key: str) -> FeedInfo:
         s = self.settings

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
-from syndicate.store.tables import article_events, articles
+from syndicate.store.tables import article_events, article_tags, articles
 
 # Fields compared to decide that an article was corrected (a reader would notice these).
 CORRECTION_FIELDS = ("title", "content_text")
-TAG_SCAN_LIMIT = 5000
 EVENT_LOCK = 0x5E7E  # advisory lock key that orders article_events ids on PostgreSQL
 
 
@@ -280,7 +279,18 @@ class ArticleQueries:
                 self._add_event(conn, article_id, source_id, Change.UPDATED, now, backfill, detail)
                 change = Change.UPDATED
         row = conn.execute(select(articles).where(articles.c.id == article_id)).one()
-        return row_to_article(row), change
+        article = row_to_article(row)
+        if old is None or article.tags != old.tags:
+            self._index_tags(conn, article_id, article.tags)
+        return article, change
+
+    def _index_tags(self, conn: Connection, article_id: str, tags: list[str]) -> None:
+        conn.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
+        slugs = list(dict.fromkeys(s for s in map(tag_slug, tags) if s))
+        if slugs:
+            conn.execute(
+                insert(article_tags), [{"slug": s, "article_id": article_id} for s in slugs]
+            )
 
     def record_missing(
         self, article_id: str, *, checks_needed: int = 2, now: datetime | None = None
@@ -345,18 +355,19 @@ class ArticleQueries:
             q = q.where(articles.c.source_id.in_(source_ids))
         if not include_removed:
             q = q.where(articles.c.status == ArticleStatus.ACTIVE.value)
-        q = q.order_by(articles.c.published.desc(), articles.c.id.desc())
-        if tag is None:
-            q = q.limit(limit).offset(offset)
-        else:
-            # JSON containment differs per database; filter the newest rows in Python instead.
-            q = q.limit(TAG_SCAN_LIMIT)
-        with self.engine.connect() as conn:
-            out = [row_to_article(r) for r in conn.execute(q)]
         if tag is not None:
-            out = [a for a in out if any(tag_slug(t) == tag_slug(tag) for t in a.tags)]
-            out = out[offset : offset + limit]
-        return out
+            tagged = select(article_tags.c.article_id).where(article_tags.c.slug == tag_slug(tag))
+            q = q.where(articles.c.id.in_(tagged))
+        q = q.order_by(articles.c.published.desc(), articles.c.id.desc())
+        q = q.limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [row_to_article(r) for r in conn.execute(q)]
+
+    def tag_in_use(self, tag: str) -> bool:
+        """Whether any stored article carries the tag (one index lookup)."""
+        q = select(article_tags.c.article_id).where(article_tags.c.slug == tag_slug(tag)).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(q).first() is not None
 
     def latest_story_heads(
         self, source_ids: list[str] | None = None, *, limit: int = 50, offset: int = 0

@@ -96,6 +96,16 @@ article_events = Table(
 )
 Index("ix_article_events_article", article_events.c.article_id)
 
+# One row per (tag, article): tag pages and tag feeds are an index lookup, not a scan.
+# The slug is models.tag_slug() of the tag as stored (the input boundary keeps at most 50).
+article_tags = Table(
+    "article_tags",
+    metadata,
+    Column("slug", String(128), primary_key=True),
+    Column("article_id", String(16), primary_key=True),
+)
+Index("ix_article_tags_article", article_tags.c.article_id)
+
 source_state = Table(
     "source_state",
     metadata,

@@ -9,22 +9,38 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from syndicate import metrics
-from syndicate.publish.feed_cache import UnknownFeed
-from syndicate.publish.feeds import ICON_SIZES
+from syndicate.publish.feed_cache import MAX_PAGE, UnknownFeed
+from syndicate.publish.feeds import FORMATS, ICON_SIZES
 from syndicate.web.state import AppState
 
 
+def _page(request: Request) -> int | None:
+    """?page=N as a positive int; None when it is not one (a 400)."""
+    raw = request.query_params.get("page", "1")
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    # A 30-digit page is past the end (404), and never converted or handed to the database.
+    return max(int(raw), 1) if len(raw) <= 9 else MAX_PAGE + 1
+
+
+# Plain `def` handlers: Starlette runs them in its thread pool, so rendering and the database
+# never block the event loop (a 4 s render or a held write lock used to stall /healthz).
 def _serve_feed(request: Request, key: str, fmt: str) -> Response:
     state: AppState = request.app.state.syndicate
+    # Metric labels stay a small fixed set: unknown feeds and formats share one series.
+    fmt_label = fmt if fmt in FORMATS else "other"
+    page = _page(request)
+    if page is None:
+        metrics.record_feed_request("unknown", fmt_label, 400)
+        return PlainTextResponse("page: expected a positive whole number\n", status_code=400)
     try:
-        page = int(request.query_params.get("page", "1"))
-    except ValueError:
-        page = 1
-    try:
-        feed = state.feeds.get(key, fmt, max(page, 1))
+        feed = state.feeds.get(key, fmt, page)
     except UnknownFeed:
-        metrics.record_feed_request(key, fmt, 404)
-        return PlainTextResponse(f"no such feed: {key}.{fmt} (page {page})\n", status_code=404)
+        metrics.record_feed_request("unknown", fmt_label, 404)
+        shown = key[:80]
+        return PlainTextResponse(
+            f"no such feed: {shown}.{fmt[:10]} (page {page})\n", status_code=404
+        )
     headers = {
         "ETag": feed.etag,
         "Last-Modified": feed.last_modified,
@@ -37,14 +53,12 @@ def _serve_feed(request: Request, key: str, fmt: str) -> Response:
     return Response(feed.body, media_type=feed.content_type, headers=headers)
 
 
-async def source_feed(request: Request) -> Response:
+def source_feed(request: Request) -> Response:
     return _serve_feed(request, request.path_params["key"], request.path_params["fmt"])
 
 
-async def tag_feed(request: Request) -> Response:
-    return _serve_feed(
-        request, "tag/" + request.path_params["tag"].lower(), request.path_params["fmt"]
-    )
+def tag_feed(request: Request) -> Response:
+    return _serve_feed(request, "tag/" + request.path_params["tag"], request.path_params["fmt"])
 
 
 def opml_document(state: AppState, aggregate: bool = False) -> bytes:
@@ -78,7 +92,7 @@ def opml_document(state: AppState, aggregate: bool = False) -> bytes:
     return "\n".join(lines).encode()
 
 
-async def opml(request: Request) -> Response:
+def opml(request: Request) -> Response:
     aggregate = request.query_params.get("all", "") not in ("", "0")
     return Response(
         opml_document(request.app.state.syndicate, aggregate),

@@ -148,7 +148,7 @@ def exposition(state: AppState) -> bytes:
     return generate_latest(metrics.REGISTRY) + generate_latest(scrape)
 
 
-async def metrics_endpoint(request: Request) -> Response:
+def metrics_endpoint(request: Request) -> Response:  # thread pool: it reads the database
     state: AppState = request.app.state.syndicate
     return Response(
         exposition(state),

@@ -268,7 +268,9 @@ def _scheduled(state: AppState, source_id: str) -> datetime | None:
         return None
 
 
-async def index(request: Request) -> Response:
+# Page handlers are plain `def`: Starlette runs them in its thread pool, so the store calls
+# they make never block the event loop (a write lock held elsewhere stalled every endpoint).
+def index(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     states = state.store.all_source_states()
     now = datetime.now(UTC)
@@ -284,7 +286,7 @@ async def index(request: Request) -> Response:
     return render(request, "index.html", sources=sources, now=now, ago=ago)
 
 
-async def source_page(request: Request) -> Response:
+def source_page(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     settings = state.settings
     try:
@@ -310,7 +312,7 @@ async def source_page(request: Request) -> Response:
     )
 
 
-async def article_page(request: Request) -> Response:
+def article_page(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     article = state.store.get_article(request.path_params["id"])
     settings = state.settings
@@ -357,14 +359,19 @@ async def article_page(request: Request) -> Response:
     )
 
 
-async def tag_page(request: Request) -> Response:
+def tag_page(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     tag = tag_slug(request.path_params["tag"])
     if not tag:
         return _not_found(request)
+    if not state.feeds.known(f"tag/{tag}"):  # a cached 404: no query until the next change
+        return render(request, "tag.html", status_code=404, tag=tag, items=[])
     settings = state.settings
     enabled = {s.id: s for s in settings.sources if s.enabled}
     found = state.store.latest_articles(list(enabled), limit=50, tag=tag)
+    if not found:
+        state.feeds.remember_unknown(f"tag/{tag}")
+        return render(request, "tag.html", status_code=404, tag=tag, items=[])
     items = []
     for a in found:
         src = enabled[a.source_id]
@@ -372,7 +379,7 @@ async def tag_page(request: Request) -> Response:
     return render(request, "tag.html", tag=tag, items=items)
 
 
-async def follow(request: Request) -> Response:
+def follow(request: Request) -> Response:
     """The no-JavaScript remote follow: send the reader to their own server's follow dialog."""
     state: AppState = request.app.state.syndicate
     settings = state.settings

@@ -68,7 +68,9 @@ async def test_metrics_count_fetches_articles_feed_requests_and_304s(site, corpu
     assert (
         delta("syndicate_feed_requests_total", feed="kabarkito", format="atom", status="304") == 1
     )
-    assert delta("syndicate_feed_requests_total", feed="nope", format="rss", status="404") == 1
+    assert (
+        delta("syndicate_feed_requests_total", feed="unknown", format="rss", status="404") == 1
+    )  # one series for every unknown feed
     # Read from the database at scrape time.
     assert value(after, "syndicate_source_up", source="kabarkito") == 1
     assert value(after, "syndicate_source_up", source="down") == 0
