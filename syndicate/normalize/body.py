@@ -9,8 +9,10 @@ boilerplate.clean_blocks filters and render() turns back into HTML and text para
 from __future__ import annotations
 
 import html as _html
+import re
 from urllib.parse import urljoin
 
+import lxml.html
 from lxml import etree
 
 from syndicate.normalize.clean import _drop, fold_ws, resolve_img
@@ -95,7 +97,156 @@ def score_container(body: etree._Element) -> etree._Element | None:
         final = s * (1 - min(link_density(el, text_len), 0.9))
         if final >= best_score:  # ">=": on a tie the deeper element wins
             best, best_score = el, final
+    if best is not None:
+        best = _lead_in(_with_siblings(_repeated_boxes(best, body), best_score, scores), body)
     return best
+
+
+def _prose_len(el: etree._Element) -> int:
+    """Characters of text outside links."""
+    total = len(fold_ws(el.text_content()))
+    return total - sum(len(fold_ws(a.text_content())) for a in el.iter("a"))
+
+
+def _box_key(el: etree._Element) -> tuple[str, str] | None:
+    """Tag and first class word, numbers and state words aside: boxes cut from one template."""
+    words = [
+        w for w in re.split(r"\s+", (el.get("class") or "").lower()) if w and w not in _STATE_WORDS
+    ]
+    if not words:
+        return None
+    return el.tag, re.sub(r"\d+", "", words[0])
+
+
+_STATE_WORDS = {"active", "show", "fade", "first", "last", "odd", "even", "in", "open", "current"}
+
+
+def _repeated_boxes(best: etree._Element, body: etree._Element) -> etree._Element:
+    """A body told in repeated boxes of one template (live-blog entries, sections of a long
+    page, tabs, "text" modules between photos): the scored box, or one of its near ancestors,
+    has same-template siblings that also hold prose, and they are all the body."""
+    own = _prose_len(best)
+    el = best
+    for _ in range(4):
+        parent = el.getparent()
+        if parent is None or parent is body or el.tag in _NO_WRAP or parent.tag in _NO_WRAP:
+            break
+        key = _box_key(el)
+        if key is not None:
+            peers = [
+                s
+                for s in parent
+                if s is not el and isinstance(s.tag, str) and _box_key(s) == key and _holds_prose(s)
+            ]
+            if peers:
+                chosen = [s for s in parent if s is el or s in peers]
+                if sum(_prose_len(s) for s in chosen) >= own:
+                    return _wrap(chosen)
+        el = parent
+    return best
+
+
+def _holds_prose(el: etree._Element) -> bool:
+    """More than a teaser: real paragraphs, few links."""
+    text = fold_ws(el.text_content())
+    if len(text) < 200 or link_density(el, len(text)) >= 0.3:
+        return False
+    return any(len(fold_ws(p.text_content())) >= 80 for p in el.iter("p")) or len(text) >= 500
+
+
+def _wrap(items: list[etree._Element]) -> etree._Element:
+    """A new <div> where the first item was, holding the items in document order."""
+    wrapper = lxml.html.Element("div")
+    items[0].addprevious(wrapper)
+    for item in items:
+        tail, item.tail = item.tail, None
+        wrapper.append(item)
+        item.tail = tail
+    return wrapper
+
+
+def _lead_in(best: etree._Element, body: etree._Element) -> etree._Element:
+    """The standfirst or first paragraphs often sit above the scored text column, in a wrapper
+    around it. Climbing while a wrapper adds nothing *after* the box (what follows a body is
+    share bars, author boxes, related posts), prose boxes above it join it; short lines there
+    (section label, byline, date row) stay out."""
+    own = _prose_len(best)
+    lead: list[etree._Element] = []
+    el = best
+    for _ in range(4):
+        parent = el.getparent()
+        if parent is None or parent is body or parent.tag in _NO_WRAP:
+            break
+        before, seen, after = [], False, 0
+        for sib in parent:
+            if sib is el:
+                seen = True
+            elif isinstance(sib.tag, str):
+                if seen:  # links count too: "Back to overview", "Share", "Print"
+                    after += len(fold_ws(sib.text_content()))
+                else:
+                    before.append(sib)
+        if after:
+            break
+        prose = [b for b in before if _is_prose(b)]
+        if sum(_prose_len(b) for b in prose) > max(own * 0.6, 300):
+            break
+        lead = prose + lead
+        el = parent
+    return _wrap([*lead, best]) if lead else best
+
+
+def _is_prose(el: etree._Element) -> bool:
+    """A paragraph's worth of text with few links, a sentence, or a subheading."""
+    if el.tag == "h1" or el.find(".//h1") is not None:
+        return False  # the headline block (title, kicker, byline, date) is not body text
+    text = fold_ws(el.text_content())
+    if not text or link_density(el, len(text)) >= 0.25:
+        return False
+    if el.tag in ("h2", "h3", "h4", "h5", "h6"):
+        return True
+    return len(text) >= 80 or (
+        len(text) >= 30 and el.tag == "p" and bool(_SENTENCE_END.search(text))
+    )
+
+
+_NO_WRAP = {"td", "th", "tr", "tbody", "thead", "table", "li", "ul", "ol", "dl", "body", "html"}
+_SENTENCE_END = re.compile(r"[.!?…:\"”»)]\s*$")
+
+
+def _with_siblings(best: etree._Element, best_score: float, scores: dict) -> etree._Element:
+    """A body split over sibling boxes (a lead paragraph above the text box, a text box cut by an
+    ad, the same class repeated): siblings that score well, or read as prose with few links, join
+    the best one in a wrapper <div> put where the first of them was (readability's sibling rule).
+    """
+    parent = best.getparent()
+    if parent is None or best.tag in _NO_WRAP or parent.tag in _NO_WRAP:
+        return best
+    threshold = max(10.0, best_score * 0.2)
+    best_class = best.get("class")
+    chosen = []
+    for sib in parent:
+        if not isinstance(sib.tag, str):
+            continue
+        if sib is best:
+            chosen.append(sib)
+            continue
+        if best_class and sib.get("class") == best_class and _holds_prose(sib):
+            chosen.append(sib)  # the same text box again, after an ad or a photo
+            continue
+        if scores.get(sib, 0.0) >= threshold:
+            text = sib.text_content()
+            if link_density(sib, len(text)) < 0.33:
+                chosen.append(sib)
+            continue
+        if sib.tag == "p":
+            text = fold_ws(sib.text_content())
+            density = link_density(sib, len(text))
+            if (len(text) > 80 and density < 0.25) or (
+                0 < len(text) <= 80 and density == 0 and _SENTENCE_END.search(text)
+            ):
+                chosen.append(sib)
+    return best if len(chosen) == 1 else _wrap(chosen)
 
 
 def absolutize_tree(container: etree._Element, base: str) -> None:

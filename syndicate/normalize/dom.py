@@ -19,6 +19,7 @@ BLOCK_TAGS = {
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HIDDEN_CLASSES = {"screen-reader-text", "sr-only", "visually-hidden", "hidden", "d-none", "hide"}
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORDSPLIT = re.compile(r"[\s_\-]+")
 _SIDE_WORDS = {"sidebar", "widgets", "side", "secondary"}
 _MAIN_WORDS = {"blog", "main", "post", "content", "article"}
@@ -29,6 +30,8 @@ def parse_html(html: str | bytes) -> etree._Element | None:
     if isinstance(html, bytes):
         html = decode_html(html, None)
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html, count=1)
+    # libxml2 parses C0 controls into text that lxml then refuses to set or copy again.
+    html = _CONTROL.sub("", html)
     if not html.strip():
         return None
     try:

@@ -1,0 +1,55 @@
+"""normalize/body.py: which element holds the body, and the blocks made from it."""
+
+from syndicate.normalize.extract import extract_article
+
+PARA = (
+    "Pemerintah kabupaten menyalurkan bantuan beras kepada warga terdampak banjir di tiga "
+    "kecamatan, kata kepala dinas sosial, Senin, sambil meninjau posko pengungsian."
+)
+
+
+def _page(body: str) -> str:
+    return (
+        "<html><head><title>Banjir</title></head><body>"
+        '<div class="site-header"><a href="/">Beranda</a> <a href="/daerah">Daerah</a></div>'
+        f"{body}"
+        '<div class="related"><h3>Berita lain</h3><ul><li><a href="/1">Satu judul lain yang '
+        'panjang</a></li><li><a href="/2">Dua judul lain yang panjang</a></li></ul></div>'
+        "</body></html>"
+    )
+
+
+def test_live_blog_entries_in_repeated_boxes_are_all_body():
+    entries = "".join(
+        f'<div class="live-entry" id="e{i}"><div class="entry-time">1{i}:00</div>'
+        f'<div class="entry-content"><p>Pembaruan {i}. {PARA}</p><p>{PARA}</p></div></div>'
+        for i in range(3)
+    )
+    entry = extract_article(_page(f'<div class="live-entries">{entries}</div>'), "https://x.id/a")
+    for i in range(3):
+        assert f"Pembaruan {i}." in entry.content_text
+    assert "Berita lain" not in entry.content_text
+
+
+def test_standfirst_above_the_text_column_is_kept_but_not_the_meta_row():
+    body = (
+        '<div class="article"><h1>Banjir di Tondano</h1>'
+        '<div class="meta">Oleh Budi | 8 Januari 2026</div>'
+        '<p class="lead">Ratusan rumah di Tondano terendam setelah hujan deras mengguyur '
+        "sejak Minggu malam, dan warga mulai mengungsi.</p>"
+        f'<div class="article-text"><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></div></div>'
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert entry.content_text.startswith("Ratusan rumah di Tondano terendam")
+    assert "Oleh Budi" not in entry.content_text
+
+
+def test_text_box_cut_by_an_ad_box_joins_again():
+    body = (
+        f'<div class="post"><div class="post-text"><p>Bagian pertama. {PARA}</p><p>{PARA}</p>'
+        '</div><div class="adsense-slot"></div>'
+        f'<div class="post-text"><p>Bagian kedua. {PARA}</p><p>{PARA}</p></div></div>'
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert "Bagian pertama." in entry.content_text
+    assert "Bagian kedua." in entry.content_text
