@@ -175,6 +175,12 @@ class WebSubSettings(_Strict):
     hub: str = ""
 
 
+class ClusterSettings(_Strict):
+    # How long a node's claim on a source or an event follower lasts without renewal: a node
+    # that dies hands its work to the others after at most this long. Renewed every third.
+    lease: Duration = Field(timedelta(seconds=60), ge=timedelta(seconds=3))
+
+
 SourceKind = Literal["auto", "feed", "wordpress", "sitemap", "html", "folder", "api"]
 
 
@@ -232,6 +238,7 @@ class Settings(_Strict):
     federation: FederationSettings = FederationSettings()
     api: ApiSettings = ApiSettings()
     websub: WebSubSettings = WebSubSettings()
+    cluster: ClusterSettings = ClusterSettings()
     sources: list[SourceSettings] = []
     path: Path | None = Field(None, exclude=True)  # where it was read from
 

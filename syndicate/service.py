@@ -122,7 +122,11 @@ class Service:
         await asyncio.to_thread(self.store.node_seen, self.state.node, sorted(self.roles))
         if "ingest" in self.roles:
             self.scheduler = IngestScheduler(
-                self.settings, self.store, beat=self.state.beat, node=self.state.node
+                self.settings,
+                self.store,
+                beat=self.state.beat,
+                node=self.state.node,
+                lease=self.settings.cluster.lease,
             )
             self.state.schedule = self.scheduler
             self.scheduler.start()

@@ -151,7 +151,9 @@ def start(
     """Start the publisher task; returns the async stop function the service calls on shutdown."""
     client = client_for(settings(), "websub")  # hubs are the operator's: no address guard
     # First start: feeds as they are now need no ping; later starts resume where they stopped.
-    follower = EventFollower(store, "websub", node, batch=BATCH, from_end=True)
+    follower = EventFollower(
+        store, "websub", node, lease=settings().cluster.lease, batch=BATCH, from_end=True
+    )
     publisher = WebSubPublisher(
         settings, store, follower, beat=beat, client=client, before_ping=before_ping
     )

@@ -184,7 +184,9 @@ class DeliveryService:
         self.state = state
         self.fed = fed or federation_for(state)
         self.sender = Sender(self.fed)
-        self.follower = EventFollower(self.fed.store, CURSOR, state.node, batch=200)
+        self.follower = EventFollower(
+            self.fed.store, CURSOR, state.node, lease=self.fed.settings.cluster.lease, batch=200
+        )
         self.tasks: list[asyncio.Task[None]] = []
         # (job, the exact bytes to send, monotonic claim time)
         self.queue: asyncio.Queue[tuple[DeliveryJob, bytes, float]] = asyncio.Queue()
