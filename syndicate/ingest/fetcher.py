@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
+from syndicate import backoff
 from syndicate.http import ClientSpec, RefusedConnect, ResolveFailed, build_client
 from syndicate.netguard import BlockedAddress, NetGuard, Resolver, UnresolvableHost
 
@@ -488,7 +489,11 @@ class Fetcher:
                 # A bot wall answers the same challenge however often we ask.
                 retryable = exc.status in RETRYABLE and exc.kind != "bot_wall"
                 if retryable and attempt < self.options.retries:
-                    wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+                    wait = (
+                        exc.retry_after
+                        if exc.retry_after is not None
+                        else backoff.FETCH_RETRY.seconds(attempt)
+                    )
                     if wait <= self.options.max_retry_wait:
                         attempt += 1
                         self.stats.retries += 1

@@ -284,3 +284,25 @@ def test_a_corpus_bot_wall_is_classified(corpus_server, store) -> None:  # type:
     assert result.failed and "HTTP 403" in (result.error or "")
     assert result.failure is not None
     assert (result.failure["kind"], result.failure["status"]) == ("bot_wall", 403)
+
+
+def test_a_passing_5xx_is_retried_on_the_fetch_retry_schedule(site: Routes) -> None:
+    """No Retry-After: the quick in-pass retry waits backoff.FETCH_RETRY (the one schedule)."""
+    site.route("/robots.txt", 404)
+    answers = iter([502, 200])
+
+    class Flaky(dict):  # type: ignore[type-arg]
+        def get(self, path, default=None):  # type: ignore[no-untyped-def]
+            if path == "/flaky":
+                return (next(answers), {}, b"ok")
+            return super().get(path, default)
+
+    site.routes = Flaky(site.routes)
+
+    async def go() -> None:
+        async with Fetcher(_options(retries=1)) as f:
+            resp = await f.get(site.base + "/flaky")
+            assert resp.ok and f.stats.retries == 1
+
+    asyncio.run(go())
+    assert site.page_hits() == ["/flaky", "/flaky"]
