@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syndicate.config import Settings
 from syndicate.publish.feed_cache import FeedCache
@@ -24,5 +26,31 @@ def create_app(  # type: ignore[no-untyped-def]
     if "web" in roles:
         routes += [*api.routes, *feeds.routes, *pages.routes, *federation_routes.routes]
     app = Starlette(routes=routes, lifespan=lifespan)
+    # Starlette's own slash redirect builds Location from the request's Host header.
+    app.router.redirect_slashes = False
+    app.add_middleware(SlashRedirect, routes=routes)
     app.state.syndicate = state
     return app
+
+
+class SlashRedirect:
+    """/sources/x/ -> /sources/x (and back) when only the other spelling is a route; the
+    Location is built from base_url, never from the Host header a client sent."""
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app, self.routes = app, routes
+
+    def _routed(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] != Match.NONE for route in self.routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path != "/" and not self._routed(scope):
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            if other and self._routed({**scope, "path": other}):
+                base = scope["app"].state.syndicate.settings.server.base_url
+                query = scope.get("query_string", b"").decode("latin-1")
+                location = base + other + (f"?{query}" if query else "")
+                await RedirectResponse(location, status_code=307)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
