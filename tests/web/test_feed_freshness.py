@@ -16,6 +16,7 @@ from starlette.routing import Route
 from webutil import SOURCES, WITA, LiveServer, entry, site_fixture  # noqa: F401
 
 from syndicate.publish import feed_cache
+from syndicate.publish.events import EventFollower
 from syndicate.publish.websub import WebSubPublisher
 
 
@@ -98,11 +99,11 @@ async def test_the_hub_fetches_the_new_item_right_after_the_ping(site, tmp_path:
                 update={"websub": s.settings.websub.model_copy(update={"hub": hub.url + "/"})}
             ),
             s.store,
-            tmp_path / "cursor",
+            EventFollower(s.store, "websub", "node-a", from_end=True),
             client=httpx.AsyncClient(),
             before_ping=feeds.check_now,
         )
-        publisher.cursor = s.store.last_event_id()
+        publisher.follower.hold()  # start after the seeded articles
         s.store.upsert_entry("detailnews", entry(2, datetime.now(UTC) - timedelta(minutes=1)))
         assert await publisher.step() > 0
         await publisher.client.aclose()
