@@ -198,6 +198,10 @@ class SourceSettings(_Strict):
     content: Literal["full", "summary"] | None = None
     backfill: int | None = Field(None, ge=1)
     object_type: Literal["Note", "Article"] = "Note"
+    # Who may quote this source's posts (FEP-044f; approved automatically) and whether replies
+    # from the Fediverse are shown under articles on our pages.
+    quotes: Literal["anyone", "followers", "nobody"] = "anyone"
+    replies: Literal["show", "hide"] = "show"
     feed_url: str | None = None  # for kind = "feed" when `url` is the site, not the feed
     selectors: dict[str, str] = {}  # html route: links, next, title, date, author, body, image
     max_pages: int = Field(3, ge=1, le=100)
