@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
 from syndicate.store.tables import article_events, article_tags, articles
+from syndicate.store.versions import save_version
 
 # Fields compared to decide that an article was corrected (a reader would notice these).
 CORRECTION_FIELDS = ("title", "content_text")
@@ -262,6 +263,8 @@ class ArticleQueries:
                         upd = now.astimezone(old.updated.tzinfo)
                 values["updated"] = upd
                 values["updated_offset"] = _offset(upd)
+                if changed and not revived:  # a correction: keep what readers saw before
+                    save_version(conn, old, now)
                 conn.execute(
                     update(articles)
                     .where(articles.c.id == article_id)
