@@ -110,6 +110,18 @@ class Article:
     missing_checks: int = 0  # consecutive 404/410 answers for this article's page
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """The text readers saw before a correction replaced it."""
+
+    number: int  # 1 = as first published
+    title: str
+    summary: str
+    content_text: str
+    valid_from: datetime | None
+    replaced_at: datetime
+
+
 @dataclass(slots=True)
 class ArticleEvent:
     """A change recorded by ingest and read by publishers (feeds, ActivityPub, WebSub)."""

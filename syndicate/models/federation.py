@@ -118,3 +118,32 @@ class InboxStatus:
     dead: int
     last_error: str | None
     actors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteStamp:
+    """A FEP-044f QuoteAuthorization we issued: `quote_id` may quote our article."""
+
+    id: str
+    article_id: str
+    source_id: str
+    quote_id: str  # the quoting post
+    actor_id: str  # its author
+    request_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply from another server to one of our posts (sanitised, capped)."""
+
+    object_id: str
+    article_id: str
+    activity_id: str
+    actor_id: str
+    host: str
+    url: str | None
+    content_html: str
+    published: datetime | None
+    received_at: datetime
+    hidden: bool

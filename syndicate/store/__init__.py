@@ -15,6 +15,7 @@ from syndicate.store.leases import LeaseQueries
 from syndicate.store.nodes import NodeQueries
 from syndicate.store.rechecks import RecheckQueries
 from syndicate.store.sources import SourceQueries
+from syndicate.store.versions import VersionQueries
 
 __all__ = ["Store", "StorageError", "open_store"]
 
@@ -27,6 +28,7 @@ class Store(
     NodeQueries,
     RecheckQueries,
     FederationQueries,
+    VersionQueries,
 ):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine

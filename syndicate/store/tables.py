@@ -301,3 +301,49 @@ story_bands = Table(
 )
 Index("ix_story_bands_band", story_bands.c.band)
 Index("ix_story_bands_article", story_bands.c.article_id)
+
+# ---- issue 10 (migration 0005): quote stamps, replies, earlier article versions ------------
+
+ap_quote_stamps = Table(
+    "ap_quote_stamps",
+    metadata,
+    Column("id", String(32), primary_key=True),  # /users/{source}/quote_authorizations/{id}
+    Column("article_id", String(16), nullable=False),  # the quoted post
+    Column("source_id", String(64), nullable=False),
+    Column("quote_id", Text, nullable=False),  # the quoting post (interactingObject)
+    Column("actor_id", Text, nullable=False),  # who quotes
+    Column("request_id", Text),  # the QuoteRequest's id
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("article_id", "quote_id", name="uq_ap_quote_stamps_article_quote"),
+)
+Index("ix_ap_quote_stamps_article", ap_quote_stamps.c.article_id)
+
+ap_replies = Table(
+    "ap_replies",
+    metadata,
+    Column("object_id", Text, primary_key=True),  # the remote Note's id
+    Column("article_id", String(16), nullable=False),
+    Column("activity_id", Text, nullable=False),  # the Create (what `replies hide` names)
+    Column("actor_id", Text, nullable=False),
+    Column("host", Text, nullable=False),  # the sender's server (rate limit, moderation)
+    Column("url", Text),
+    Column("content_html", Text, nullable=False),  # sanitised, capped
+    Column("published", UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("hidden", Boolean, nullable=False),
+)
+Index("ix_ap_replies_article", ap_replies.c.article_id, ap_replies.c.received_at)
+Index("ix_ap_replies_host", ap_replies.c.host, ap_replies.c.received_at)
+
+article_versions = Table(
+    "article_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("content_text", Text, nullable=False),
+    Column("valid_from", UTCDateTime),  # this text's `updated` (or `published`)
+    Column("replaced_at", UTCDateTime, nullable=False),  # when the correction came in
+)
+Index("ix_article_versions_article", article_versions.c.article_id, article_versions.c.id)

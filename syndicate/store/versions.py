@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from syndicate.models import Article
+from syndicate.models import Article, ArticleVersion
 from syndicate.store.tables import article_versions
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleVersion:
-    number: int  # 1 = as first published
-    title: str
-    summary: str
-    content_text: str
-    valid_from: datetime | None
-    replaced_at: datetime
 
 
 def save_version(conn: Connection, old: Article, replaced_at: datetime) -> None:

@@ -314,7 +314,76 @@ async def status(request: Request) -> Response:
         )
     if article.status == ArticleStatus.REMOVED:
         return ap_json(vocab.tombstone(fed.urls, sid, aid, article.removed_at), status=410)
-    return ap_json(render_object(fed.settings, article))
+    counts = await asyncio.to_thread(post_counts, fed.store, aid, fed.urls)
+    return ap_json(render_object(fed.settings, article, counts=counts))
+
+
+def post_counts(store: Store, article_id: str, urls: vocab.Urls) -> vocab.PostCounts:
+    """Live counts for a post's collections (Mastodon >= 4.4 shows them for remote posts)."""
+    reactions = store.reaction_counts(article_id)
+    first = store.replies(article_id, limit=vocab.PAGE_SIZE)
+    return vocab.PostCounts(
+        likes=reactions.get("like", 0) + reactions.get("emoji", 0),
+        shares=reactions.get("announce", 0),
+        replies=store.reply_count(article_id),
+        reply_ids=tuple(r.object_id for r in first),
+    )
+
+
+async def _live_post(request: Request) -> tuple[Federation, Any] | Response:
+    """(federation, article) for /users/{id}/statuses/{article_id}/…, or the error response."""
+    fed = _fed(request)
+    sid, aid = request.path_params["id"], request.path_params["article_id"]
+    article = await asyncio.to_thread(fed.store.get_article, aid)
+    if article is None or article.source_id != sid or sid not in fed.sources():
+        return not_found("no such post")
+    if article.status == ArticleStatus.REMOVED:
+        return ap_json(vocab.tombstone(fed.urls, sid, aid, article.removed_at), status=410)
+    return fed, article
+
+
+async def post_collection(request: Request) -> Response:
+    """replies (paged, oldest first), likes and shares (counts only, as Mastodon serves them)."""
+    found = await _live_post(request)
+    if isinstance(found, Response):
+        return found
+    fed, article = found
+    name = request.url.path.rsplit("/", 1)[1]
+    counts = await asyncio.to_thread(post_counts, fed.store, article.id, fed.urls)
+    doc = vocab.post_collections(fed.urls, article.source_id, article.id, counts)[name]
+    if name == "replies" and (page := _page(request)) is not None:
+        items = await asyncio.to_thread(
+            fed.store.replies,
+            article.id,
+            limit=vocab.PAGE_SIZE,
+            offset=(page - 1) * vocab.PAGE_SIZE,
+        )
+        doc = {
+            "id": f"{doc['id']}?page={page}",
+            "type": "CollectionPage",
+            "partOf": doc["id"],
+            "items": [r.object_id for r in items],
+        }
+        if page * vocab.PAGE_SIZE < counts.replies:
+            doc["next"] = f"{doc['partOf']}?page={page + 1}"
+    return ap_json({"@context": vocab.AS, **doc})
+
+
+async def quote_stamp(request: Request) -> Response:
+    """A FEP-044f QuoteAuthorization; 410 once the quoted article is withdrawn (its stamps are
+    revoked with it), 404 for a stamp we never issued."""
+    fed = _fed(request)
+    sid, stamp_id = request.path_params["id"], request.path_params["stamp_id"]
+    stamp = await asyncio.to_thread(fed.store.quote_stamp, stamp_id)
+    if stamp is None or stamp.source_id != sid:
+        return not_found("no such quote authorization")
+    article = await asyncio.to_thread(fed.store.get_article, stamp.article_id)
+    if article is None or article.status == ArticleStatus.REMOVED:
+        await asyncio.to_thread(fed.store.delete_quote_stamps, stamp.article_id)
+        tomb = {"@context": vocab.AS, "id": str(request.url), "type": "Tombstone"}
+        return ap_json(tomb, status=410)
+    doc = vocab.quote_authorization(fed.urls, sid, stamp.id, stamp.article_id, stamp.quote_id)
+    return ap_json(doc, cache=300)
 
 
 async def activity(request: Request) -> Response:
@@ -354,5 +423,9 @@ routes = [
     Route("/users/{id}/following", empty_collection),
     Route("/users/{id}/featured", empty_collection),
     Route("/users/{id}/statuses/{article_id}", status),
+    Route("/users/{id}/statuses/{article_id}/replies", post_collection),
+    Route("/users/{id}/statuses/{article_id}/likes", post_collection),
+    Route("/users/{id}/statuses/{article_id}/shares", post_collection),
+    Route("/users/{id}/quote_authorizations/{stamp_id}", quote_stamp),
     Route("/activities/{activity_id}", activity),
 ]

@@ -12,12 +12,13 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+import nh3
 
 from syndicate import safejson
 from syndicate.config import Settings
 from syndicate.http import client_for
-from syndicate.models import ArticleStatus, new_id
-from syndicate.models.federation import NewActivity, RemoteActor
+from syndicate.models import Article, ArticleStatus, new_id
+from syndicate.models.federation import NewActivity, RemoteActor, Reply
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.remote import (
     KEY_TTL,
@@ -317,12 +318,21 @@ class Federation:
         if kind == "Undo":
             return await self._undo(activity, actor)
         if kind == "Delete":
-            if object_id(activity.get("object")) == actor.actor_id:
+            gone = object_id(activity.get("object"))
+            if gone == actor.actor_id:
                 await asyncio.to_thread(self.store.remove_remote_actor, actor.actor_id)
                 return InboxResult(202, "actor removed")
+            if gone:
+                removed = await asyncio.to_thread(self.store.remove_reply, gone, actor.actor_id)
+                if removed:
+                    return InboxResult(202, "reply removed")
             return InboxResult(202, "ignored")
         if kind in REACTIONS:
             return await self._react(activity, actor, REACTIONS[kind])
+        if kind == "QuoteRequest":
+            return await self._quote_request(activity, actor)
+        if kind == "Create":
+            return await self._reply(activity, actor)
         return InboxResult(202, "ignored")
 
     async def _follow(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
@@ -400,6 +410,137 @@ class Federation:
             self.store.add_reaction, activity_id, article.id, kind, actor.actor_id, content
         )
         return InboxResult(202, "counted")
+
+    async def _our_post(self, url: str | None) -> Article | None:
+        """The active article one of our object ids (or article pages) names."""
+        found = self.urls.article_of_object(url or "")
+        if found is None:
+            return None
+        article = await asyncio.to_thread(self.store.get_article, found[1])
+        if article is None or article.status != ArticleStatus.ACTIVE:
+            return None
+        if found[0] and found[0] != article.source_id or article.source_id not in self.sources():
+            return None
+        return article
+
+    async def _quote_request(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
+        """FEP-044f, as Mastodon sends it: `object` is our post, `instrument` the quote. The
+        source's `quotes` policy is applied at once (automatic approval): Accept with a
+        dereferenceable QuoteAuthorization stamp as `result`, or Reject."""
+        article = await self._our_post(object_id(activity.get("object")))
+        if article is None:
+            return InboxResult(202, "ignored: not one of our posts")
+        instrument = activity.get("instrument")
+        quote_id = object_id(instrument)
+        if not quote_id or not actor.inbox:
+            return InboxResult(400, "a QuoteRequest needs the quoting post as `instrument`")
+        author = instrument.get("attributedTo") if isinstance(instrument, dict) else None
+        if urlsplit(quote_id).netloc != urlsplit(actor.actor_id).netloc or (
+            author is not None and object_id(author) != actor.actor_id
+        ):
+            return InboxResult(403, "the quoting post is not the requester's")
+        sid = article.source_id
+        policy = self.sources()[sid].quotes
+        allowed = policy == "anyone" or (
+            policy == "followers"
+            and await asyncio.to_thread(self.store.follower, sid, actor.actor_id) is not None
+        )
+        stamp_url = None
+        if allowed:
+            stamp = await asyncio.to_thread(
+                self.store.add_quote_stamp,
+                article.id,
+                sid,
+                quote_id,
+                actor.actor_id,
+                object_id(activity),
+            )
+            stamp_url = self.urls.quote_stamp(sid, stamp.id)
+        aid = new_id()
+        payload = vocab.answer_quote_request(self.urls, aid, sid, activity, stamp_url)
+        act = NewActivity(
+            id=aid,
+            source_id=sid,
+            type=payload["type"],
+            payload=payload,
+            published=datetime.now(UTC),
+        )
+        await asyncio.to_thread(self.store.add_activity, act, [actor.inbox])
+        self.wake()
+        log.info("%s quote of %s by %s", payload["type"], article.id, actor.actor_id)
+        return InboxResult(202, "quote approved" if allowed else "quote refused")
+
+    async def _reply(self, activity: dict[str, Any], actor: RemoteActor) -> InboxResult:
+        """A Create{Note inReplyTo one of our posts}: stored sanitised and capped, at most
+        REPLIES_PER_HOST_HOUR per remote server (429 beyond: the sender retries later)."""
+        note = activity.get("object")
+        if not isinstance(note, dict):
+            return InboxResult(202, "ignored")
+        article = await self._our_post(object_id(note.get("inReplyTo")))
+        if article is None:
+            return InboxResult(202, "ignored: not a reply to one of our posts")
+        note_id = object_id(note)
+        if not note_id or object_id(note.get("attributedTo")) != actor.actor_id:
+            return InboxResult(403, "the reply is not the sender's")
+        host = urlsplit(actor.actor_id).netloc.lower()
+        if urlsplit(note_id).netloc.lower() != host:
+            return InboxResult(403, "the reply's id is not on the sender's server")
+        content = note.get("content")
+        if not isinstance(content, str):
+            content = ""
+        html = sanitize_reply(content)
+        if not html.strip():
+            return InboxResult(202, "ignored: empty reply")
+        if len(html) > MAX_REPLY_CHARS:
+            return InboxResult(413, f"reply longer than {MAX_REPLY_CHARS} characters")
+        now = datetime.now(UTC)
+        recent = await asyncio.to_thread(
+            self.store.replies_from_host_since, host, now - timedelta(hours=1)
+        )
+        if recent >= REPLIES_PER_HOST_HOUR:
+            return InboxResult(429, "too many replies from your server; try again later")
+        url = note.get("url")
+        reply = Reply(
+            object_id=note_id,
+            article_id=article.id,
+            activity_id=object_id(activity) or note_id,
+            actor_id=actor.actor_id,
+            host=host,
+            url=url if isinstance(url, str) and url.startswith(("https://", "http://")) else None,
+            content_html=html,
+            published=_parse_time(note.get("published")),
+            received_at=now,
+            hidden=False,
+        )
+        new = await asyncio.to_thread(self.store.add_reply, reply)
+        return InboxResult(202, "reply stored" if new else "reply already stored")
+
+
+REPLY_TAGS = {"p", "br", "a", "span", "strong", "em", "b", "i", "u", "ul", "ol", "li"}
+REPLY_TAGS |= {"blockquote", "code", "pre"}
+MAX_REPLY_CHARS = 5_000  # sanitised HTML; Mastodon's own limit is 500 characters of text
+REPLIES_PER_HOST_HOUR = 60  # per remote server, across all our posts
+
+
+def sanitize_reply(html: str) -> str:
+    """Remote HTML cut down to what a reply needs: text, links (nofollow ugc), simple markup."""
+    return nh3.clean(
+        html[: MAX_REPLY_CHARS * 4],
+        tags=REPLY_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https"},
+        link_rel="nofollow noopener ugc",
+    ).strip()
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def federation_for(state: HostState) -> Federation:

@@ -14,7 +14,12 @@ from syndicate.publish.feeds import article_link
 
 
 def render_object(
-    settings: Settings, article: Article, *, force_updated: datetime | None = None
+    settings: Settings,
+    article: Article,
+    *,
+    force_updated: datetime | None = None,
+    counts: vocab.PostCounts | None = None,
+    correction: str | None = None,
 ) -> dict:
     """The Note/Article JSON of an article, as its source is configured."""
     urls = vocab.Urls(settings.server.base_url)
@@ -22,8 +27,10 @@ def render_object(
         src = settings.source(article.source_id)
         object_type, language = src.object_type, article.language or settings.language(src)
         full = settings.content(src) == "full"
+        quotes = src.quotes
     except KeyError:
         object_type, language, full = "Note", article.language or settings.defaults.language, True
+        quotes = "anyone"
     return vocab.post_object(
         urls,
         article,
@@ -32,6 +39,9 @@ def render_object(
         object_type=object_type,
         full_content=full,
         force_updated=force_updated,
+        quotes=quotes,
+        counts=counts,
+        correction=correction,
     )
 
 

@@ -42,6 +42,20 @@ ACTOR_CONTEXT: list[Any] = [
         "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
     },
 ]
+# GoToSocial's interaction policies (which Mastodon >= 4.5 reads for quotes) and FEP-044f terms.
+INTERACTION_TERMS: dict[str, Any] = {
+    "gts": "https://gotosocial.org/ns#",
+    "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+    "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+    "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+    "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
+    "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+    "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
+    "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+    "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+    "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+    "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+}
 OBJECT_CONTEXT: list[Any] = [
     AS,
     {
@@ -50,8 +64,10 @@ OBJECT_CONTEXT: list[Any] = [
         "toot": "http://joinmastodon.org/ns#",
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+        **INTERACTION_TERMS,
     },
 ]
+QUOTE_POLICIES = ("anyone", "followers", "nobody")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +101,13 @@ class Urls:
 
     def object(self, source_id: str, article_id: str) -> str:
         return f"{self.actor(source_id)}/statuses/{article_id}"
+
+    def object_collection(self, source_id: str, article_id: str, name: str) -> str:
+        """replies / likes / shares of one post."""
+        return f"{self.object(source_id, article_id)}/{name}"
+
+    def quote_stamp(self, source_id: str, stamp_id: str) -> str:
+        return f"{self.actor(source_id)}/quote_authorizations/{stamp_id}"
 
     def activity(self, activity_id: str) -> str:
         return f"{self.base}/activities/{activity_id}"
@@ -252,11 +275,13 @@ def hashtags(urls: Urls, tags: list[str]) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def note_content(urls: Urls, article: Article, original: str) -> str:
-    """Headline in bold, the lead, a link to the original article, hashtags: HTML inside
-    Mastodon's sanitiser allowlist (p, strong, a, span)."""
+def note_content(urls: Urls, article: Article, original: str, correction: str | None = None) -> str:
+    """Headline in bold, the lead, the correction line if any, a link to the original article,
+    hashtags: HTML inside Mastodon's sanitiser allowlist (p, strong, em, a, span)."""
     parts = [f"<p><strong>{escape(article.title)}</strong></p>"]
     parts += [f"<p>{escape(p)}</p>".replace("\n", "<br>") for p in _lead_paragraphs(article)]
+    if correction:
+        parts.append(f"<p><em>{escape(correction)}</em></p>")
     parts.append(
         f'<p><a href="{escape(original)}" rel="nofollow noopener" target="_blank">'
         f"{escape(_display_link(original))}</a></p>"
@@ -288,10 +313,16 @@ def post_object(
     object_type: str = "Note",
     full_content: bool = True,
     force_updated: datetime | None = None,
+    quotes: str = "anyone",
+    counts: PostCounts | None = None,
+    correction: str | None = None,
 ) -> dict[str, Any]:
-    """The Note (default) or Article for one stored article."""
+    """The Note (default) or Article for one stored article.
+
+    `counts` fills the replies / likes / shares collections; `correction` is the dated
+    "Diperbarui …" line shown under the text of a corrected article."""
     actor = urls.actor(article.source_id)
-    content = note_content(urls, article, original)
+    content = note_content(urls, article, original, correction)
     obj: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": urls.object(article.source_id, article.id),
@@ -320,6 +351,8 @@ def post_object(
     else:
         obj["content"] = content
     obj["contentMap"] = {language: obj["content"]}
+    obj["interactionPolicy"] = {"canQuote": quote_rule(urls, article.source_id, quotes)}
+    obj.update(post_collections(urls, article.source_id, article.id, counts or PostCounts()))
     tags = hashtags(urls, article.tags)
     if tags:
         obj["tag"] = tags
@@ -335,6 +368,98 @@ def post_object(
         if object_type == "Article":
             obj["image"] = {"type": "Image", "url": article.image}
     return obj
+
+
+@dataclass(frozen=True, slots=True)
+class PostCounts:
+    """What the Fediverse did with one post, for its collections."""
+
+    likes: int = 0
+    shares: int = 0
+    replies: int = 0
+    reply_ids: tuple[str, ...] = ()  # the first page of replies (object ids, oldest first)
+
+
+def quote_rule(urls: Urls, source_id: str, quotes: str) -> dict[str, Any]:
+    """FEP-044f `canQuote`: who gets their quote approved automatically. "nobody" still
+    lists the author, as Mastodon does (an empty rule reads as "not stated")."""
+    if quotes == "followers":
+        return {"automaticApproval": [urls.collection(source_id, "followers")]}
+    if quotes == "nobody":
+        return {"automaticApproval": [urls.actor(source_id)]}
+    return {"automaticApproval": [PUBLIC]}
+
+
+def post_collections(
+    urls: Urls, source_id: str, article_id: str, counts: PostCounts
+) -> dict[str, Any]:
+    """`replies` (first page embedded, as Mastodon crawls it), `likes` and `shares`."""
+    replies = urls.object_collection(source_id, article_id, "replies")
+    first: dict[str, Any] = {
+        "id": f"{replies}?page=1",
+        "type": "CollectionPage",
+        "partOf": replies,
+        "items": list(counts.reply_ids),
+    }
+    if counts.replies > len(counts.reply_ids):
+        first["next"] = f"{replies}?page=2"
+    return {
+        "replies": {
+            "id": replies,
+            "type": "Collection",
+            "totalItems": counts.replies,
+            "first": first,
+        },
+        "likes": {
+            "id": urls.object_collection(source_id, article_id, "likes"),
+            "type": "Collection",
+            "totalItems": counts.likes,
+        },
+        "shares": {
+            "id": urls.object_collection(source_id, article_id, "shares"),
+            "type": "Collection",
+            "totalItems": counts.shares,
+        },
+    }
+
+
+def quote_authorization(
+    urls: Urls, source_id: str, stamp_id: str, article_id: str, quote_id: str
+) -> dict[str, Any]:
+    """FEP-044f stamp: proof that `quote_id` may quote our post; dereferenceable at its id."""
+    return {
+        "@context": [AS, INTERACTION_TERMS],
+        "id": urls.quote_stamp(source_id, stamp_id),
+        "type": "QuoteAuthorization",
+        "attributedTo": urls.actor(source_id),
+        "interactingObject": quote_id,
+        "interactionTarget": urls.object(source_id, article_id),
+    }
+
+
+def answer_quote_request(
+    urls: Urls,
+    activity_id: str,
+    source_id: str,
+    request: dict[str, Any],
+    stamp_url: str | None,
+) -> dict[str, Any]:
+    """Accept (with the stamp as `result`) or, without a stamp, Reject of a QuoteRequest."""
+    embedded: dict[str, Any] = {k: request[k] for k in ("id", "type", "actor") if k in request}
+    for key in ("object", "instrument"):
+        value = request.get(key)
+        embedded[key] = value.get("id") if isinstance(value, dict) else value
+    doc: dict[str, Any] = {
+        "@context": [AS, INTERACTION_TERMS],
+        "id": urls.activity(activity_id),
+        "type": "Accept" if stamp_url else "Reject",
+        "actor": urls.actor(source_id),
+        "to": [request.get("actor")],
+        "object": embedded,
+    }
+    if stamp_url:
+        doc["result"] = stamp_url
+    return doc
 
 
 def tombstone(urls: Urls, source_id: str, article_id: str, deleted: datetime | None) -> dict:
