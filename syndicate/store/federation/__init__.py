@@ -1,10 +1,10 @@
 """Federation storage, one module per table (as Miniflux's internal/storage does):
 
 keys (ap_keys), followers (ap_followers), remote_actors (ap_remote_actors), seen_signatures
-(ap_seen_signatures), activities (ap_activities), deliveries
-(ap_deliveries), servers (ap_servers), reactions (ap_reactions), quote_stamps
-(ap_quote_stamps), replies (ap_replies). The domain types live in syndicate.models.federation. Delivery's position in article_events is an event cursor
-(store/cursors.py), like every other follower's.
+(ap_seen_signatures), activities (ap_activities), deliveries (ap_deliveries), servers
+(ap_servers), reactions (ap_reactions), quote_stamps (ap_quote_stamps), replies (ap_replies).
+The domain types live in syndicate.models.federation. Delivery's position in article_events is
+an event cursor (store/cursors.py), like every other follower's.
 """
 
 from __future__ import annotations
