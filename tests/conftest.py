@@ -21,11 +21,11 @@ PG_URL = os.environ.get("SYNDICATE_TEST_PG", "postgresql://postgres@127.0.0.1:54
 class CorpusServer:
     """A corpus site served by tests/corpus/serve.py in a child process."""
 
-    def __init__(self, site: str, state: str = "t0", *flags: str) -> None:
+    def __init__(self, site: str, state: str = "t0", *flags: str, corpus: Path = CORPUS) -> None:
         self.site, self.state, self.flags = site, state, flags
         cmd = [
             sys.executable,
-            str(CORPUS / "serve.py"),
+            str(corpus / "serve.py"),
             "--site",
             site,
             "--state",
@@ -56,11 +56,12 @@ class CorpusServer:
 
 @pytest.fixture
 def corpus_server() -> Iterator[Callable[..., CorpusServer]]:
-    """Factory: corpus_server("detailnews", "t1", "--fail-rate", "0.3") -> CorpusServer (.base)."""
+    """Factory: corpus_server("detailnews", "t1", "--fail-rate", "0.3") -> CorpusServer (.base);
+    corpus= serves an edited copy (see ingest_util.corpus_copy)."""
     started: list[CorpusServer] = []
 
-    def start(site: str, state: str = "t0", *flags: str) -> CorpusServer:
-        server = CorpusServer(site, state, *flags)
+    def start(site: str, state: str = "t0", *flags: str, corpus: Path = CORPUS) -> CorpusServer:
+        server = CorpusServer(site, state, *flags, corpus=corpus)
         started.append(server)
         return server
 

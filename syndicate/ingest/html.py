@@ -38,6 +38,7 @@ NOT_ARTICLE_WORDS = {
     "p", "indeks", "index", "arsip", "archive", "archives", "redaksi", "kontak", "contact",
 }  # fmt: skip
 ASSET_EXT = re.compile(r"\.(jpe?g|png|gif|webp|svg|ico|css|js|pdf|zip|mp[34]|xml|json|txt)$", re.I)
+MAX_SKIPPED_PAGES = 2  # failing listing pages skipped per listing before it is cut short
 PAGE_KEYS = ("page", "halaman", "hal", "paged", "pg", "pagenum", "start")
 NEXT_TEXT = re.compile(
     r"^\s*(next|next\s+page|older(\s+posts)?|selanjutnya|berikutnya|halaman\s+berikutnya|"
@@ -242,12 +243,25 @@ def _links(resp: FetchResponse, selector: str | None) -> tuple[etree._Element | 
     return doc, ([] if doc is None else article_links(doc, resp.url, selector))
 
 
+def _page_after(url: str, seen: set[str]) -> str | None:
+    """The numbered page after a listing page that failed (None when it names no number)."""
+    page = _explicit_page(url)
+    if page is None:
+        return None
+    nxt = page_url(url, page + 1) if "/page/" not in urlsplit(url).path else None
+    if nxt is None:
+        nxt = re.sub(r"/page/\d+/?$", f"/page/{page + 1}/", url)
+    return None if canonicalize_url(nxt) in seen else nxt
+
+
 @dataclass
 class Listing:
+    start: str = ""
     links: list[str] = field(default_factory=list)
     responses: list[FetchResponse] = field(default_factory=list)
     unchanged: bool = False
     pages: int = 0
+    partial: bool = False  # a page failed: the window of what it lists is not complete
 
 
 def listing_urls(ctx: IngestContext) -> list[str]:
@@ -265,9 +279,10 @@ async def read_listing(
     ctx: IngestContext, start: str, want: int, *, conditional: bool = True
 ) -> Listing:
     """Links from a listing and its next pages, until `want` links or max_pages pages."""
-    result = Listing()
+    result = Listing(start=start)
     url: str | None = start
     seen_pages: set[str] = set()
+    skipped = 0
     while url and result.pages < ctx.source.max_pages and len(result.links) < want:
         if canonicalize_url(url) in seen_pages:
             break
@@ -278,10 +293,16 @@ async def read_listing(
         except RobotsDisallowed:
             ctx.notes.append(f"listing {url}: disallowed by robots.txt")
             break
-        except FetchError:
+        except FetchError as exc:
             if first:
                 raise
-            break  # later pages are a bonus; what page 1 gave is kept
+            # One failing page: what came before is kept, and the page after it is tried
+            # (a numbered pager can be continued without the failed page's links).
+            ctx.notes.append(f"listing {url}: {exc.reason}")
+            skipped += 1
+            result.partial = True
+            url = _page_after(url, seen_pages) if skipped <= MAX_SKIPPED_PAGES else None
+            continue
         result.pages += 1
         if resp.not_modified:
             result.unchanged = True
@@ -290,7 +311,7 @@ async def read_listing(
         if not resp.ok:
             if first:
                 raise FetchError(url, f"listing answered HTTP {resp.status}", status=resp.status)
-            break
+            break  # 404/410 past the last page: the end of the listing
         result.responses.append(resp)
         doc, found = await asyncio.to_thread(_links, resp, ctx.source.selectors.get("links"))
         if doc is None:
@@ -305,20 +326,34 @@ async def read_listing(
 
 async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
     want = ctx.limit if ctx.first_pass else max(ctx.limit, 20)
-    listings = [
-        await read_listing(ctx, u, want, conditional=ctx.conditional) for u in listing_urls(ctx)
-    ]
+    listings: list[Listing] = []
+    errors: list[FetchError] = []
+    for u in listing_urls(ctx):
+        try:
+            listings.append(await read_listing(ctx, u, want, conditional=ctx.conditional))
+        except FetchError as exc:  # one failing listing: the others still count
+            log.warning("source %s: listing %s failed: %s", ctx.source.id, u, exc.reason)
+            ctx.notes.append(f"listing {u}: {exc.reason}")
+            errors.append(exc)
+    if errors and not listings:
+        raise errors[0]
     if all(lst.unchanged for lst in listings):
         ctx.not_modified = True
         return
     links: list[str] = []
     for lst in listings:
         links.extend(link for link in lst.links if link not in links)
+    if not links and not any(lst.unchanged for lst in listings):
+        # A listing that answers but names no article (a redesign, a bot wall's challenge
+        # page): a failure to show the operator, and for `auto` a reason to try another route.
+        raise FetchError(listings[0].start, "listing shows no article links (set selectors.links?)")
     skip = set(ctx.cursor.get("not_articles", []))
     links = [link for link in links if canonicalize_url(link) not in skip]
     if ctx.first_pass:
         links = links[: ctx.limit]
-    window = Window(complete=not any(lst.unchanged for lst in listings))
+    window = Window(
+        complete=not errors and not any(lst.unchanged or lst.partial for lst in listings)
+    )
     not_articles: list[str] = []
     total = len(links)
     for link in links:

@@ -40,9 +40,10 @@ MAX_PAGE_RETRIES = 6  # passes a new item whose page answered 404 is tried again
 LISTED_KEEP = 2000  # listing keys remembered between passes (canonical URLs and guids)
 
 
-def next_due(started_at: datetime, now: datetime) -> datetime | None:
-    """The next scheduled check after `now` (a late pass skips the checks it missed)."""
-    for age in RECHECK_AGES:
+def next_due(started_at: datetime, now: datetime, done: int) -> datetime | None:
+    """When the next check is due after `done` checks (a late pass skips the ones it missed);
+    None when the schedule is over."""
+    for age in RECHECK_AGES[done:]:
         if started_at + age > now:
             return started_at + age
     return None
@@ -123,7 +124,9 @@ async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
     named = [r for r in rows if r.due_at > now and r.canonical_url in listed]
     for row in (due + named)[:MAX_RECHECKS]:
         if row.due_at <= now:
-            ctx.store.advance_recheck(row.article_id, next_due(row.started_at, now), row.step + 1)
+            ctx.store.advance_recheck(
+                row.article_id, next_due(row.started_at, now, row.step + 1), row.step + 1
+            )
         old = ctx.store.get_article(row.article_id)
         if old is None:
             continue

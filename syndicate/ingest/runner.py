@@ -127,7 +127,8 @@ async def run_source(
                 and _before(entry.published, announce_after)
             )
             change = store_entry(store, source.id, entry, backfilling or old_news)
-            lifecycle.stored(ctx, entry, change, now)
+            if change is Change.NEW and ctx.watched:  # a few DB writes: off the event loop
+                await asyncio.to_thread(lifecycle.stored, ctx, entry, change, now)
             if change is Change.NEW:
                 result.new += 1
             elif change is Change.UPDATED:

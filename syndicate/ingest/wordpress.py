@@ -229,10 +229,32 @@ async def _users(ctx: IngestContext, root: str, posts: list[dict]) -> dict[str, 
     return {k: v for k, v in cache.items() if v}
 
 
+def _embed_broken(exc: Exception) -> bool:
+    """A server error or garbage only with _embed (a plugin that breaks embedding): the plain
+    listing plus term/media/user look-ups still works."""
+    if isinstance(exc, WordPressError):
+        return True
+    return isinstance(exc, FetchError) and (exc.status or 0) >= 500
+
+
 async def _posts_page(
     ctx: IngestContext, root: str, params: dict[str, Any], *, conditional: bool
 ) -> tuple[list[dict] | None, FetchResponse]:
-    data, resp = await get_json(ctx, endpoint(root, "wp/v2/posts", params), conditional=conditional)
+    if ctx.cursor.get("wp_no_embed"):
+        params = {k: v for k, v in params.items() if k != "_embed"}
+    url = endpoint(root, "wp/v2/posts", params)
+    try:
+        data, resp = await get_json(ctx, url, conditional=conditional)
+    except (FetchError, WordPressError) as exc:
+        if "_embed" not in params or not _embed_broken(exc):
+            raise
+        reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+        log.warning(
+            "source %s: %s failed (%s); reading posts without _embed", ctx.source.id, url, reason
+        )
+        ctx.notes.append(f"REST API fails with _embed ({reason}); posts read without it")
+        ctx.cursor["wp_no_embed"] = True
+        return await _posts_page(ctx, root, params, conditional=conditional)
     if data is None:
         return None, resp
     if not isinstance(data, list):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,29 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s = open_store(f"sqlite:///{tmp_path / 'ingest.db'}")
     yield s
     s.close()
+
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def corpus_copy(tmp_path: Path, site: str) -> Path:
+    """A private copy of serve.py and one corpus site, to edit before serving it."""
+    root = tmp_path / "corpus"
+    (root / "sites").mkdir(parents=True)
+    shutil.copy(CORPUS / "serve.py", root / "serve.py")
+    shutil.copytree(CORPUS / "sites" / site, root / "sites" / site)
+    return root
+
+
+def edit_routes(root: Path, site: str, state: str = "t0", **changes: object) -> None:
+    """Change a copied site's routes.json (state "t0" = the base): `routes` entries are merged,
+    other keys (query_rules) replaced."""
+    folder = root / "sites" / site / ("" if state == "t0" else f"states/{state}")
+    path = folder / "routes.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"routes": {}}
+    for key, value in changes.items():
+        if key == "routes":
+            data.setdefault("routes", {}).update(value)  # type: ignore[call-overload]
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data), encoding="utf-8")

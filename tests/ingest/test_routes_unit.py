@@ -90,3 +90,26 @@ def test_reprint_joins_the_original_story(corpus_server, store) -> None:  # type
     assert any("/2026/01/05/apel-kerja-perdana" in m for m in members)
     assert any("/berita/3311/" in m for m in members)
     assert len(members) == 2
+
+
+def test_a_zero_based_pager_with_query_only_links_is_followed() -> None:
+    # Drupal: /berita is ?page=0; its pager links are bare "?page=N" hrefs.
+    pager = (
+        '<nav class="pager"><a href="?page=0" aria-current="page">1</a>'
+        '<a href="?page=1">2</a><a href="?page=1" rel="next">››</a></nav>'
+    )
+    doc = lxml.html.fromstring(f"<html><body>{pager}</body></html>")
+    assert next_listing_page(doc, f"{H}/berita") == f"{H}/berita?page=1"
+    second = lxml.html.fromstring(
+        '<html><body><a href="?page=0">1</a><a href="?page=1">2</a><a href="?page=2">3</a></body></html>'
+    )
+    assert next_listing_page(second, f"{H}/berita") == f"{H}/berita?page=1"  # numbered, no rel
+    assert next_listing_page(second, f"{H}/berita?page=1") == f"{H}/berita?page=2"
+
+
+def test_a_one_based_pager_still_starts_at_two() -> None:
+    doc = lxml.html.fromstring(
+        '<html><body><a href="berita?page=1">1</a><a href="berita?page=2">2</a>'
+        '<a href="berita?page=2">Berikutnya &raquo;</a></body></html>'
+    )
+    assert next_listing_page(doc, f"{H}/berita") == f"{H}/berita?page=2"
