@@ -167,8 +167,9 @@ class RobotsDisallowed(FetchError):
 class AddressRefused(FetchError):
     """The URL (or a redirect hop) points at a non-public address the operator did not allow."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, *, hop: str | None = None) -> None:
         super().__init__(url, reason, kind="blocked")
+        self.hop = hop or url  # the URL whose address was refused
 
 
 @dataclass(slots=True)
@@ -287,6 +288,7 @@ class RobotsEntry:
     parser: Protego | None = None
     error: str = ""  # why robots.txt was unreachable, for the operator
     error_kind: FailureKind | None = None  # and what kind of failure that was
+    host_refused: bool = False  # the host's own address is refused (not a robots.txt redirect)
 
     def rules(self) -> Protego:
         if self.parser is None:
@@ -437,7 +439,10 @@ class Fetcher:
             # RFC 9309 §2.3.1.4: unreachable (5xx, network) means complete disallow, for now.
             # INFO: the pass that needed it fails and logs its own one-line warning with this cause.
             log.info("robots.txt of %s unreachable (%s): not crawling it now", url, exc.reason)
-            return RobotsEntry("", now, "unreachable", error=exc.reason, error_kind=exc.kind)
+            refused = isinstance(exc, AddressRefused) and exc.hop == robots_url
+            return RobotsEntry(
+                "", now, "unreachable", error=exc.reason, error_kind=exc.kind, host_refused=refused
+            )
         if resp.status == 429:
             # "Too many requests" is the server being busy, not a missing file (as Google reads it).
             return RobotsEntry("", now, "unreachable", error="HTTP 429", error_kind="rate_limited")
@@ -469,8 +474,8 @@ class Fetcher:
         """
         if robots and not await self.allowed(url):
             entry = self._host(url).robots
-            if entry is not None and entry.error_kind == "blocked":
-                raise AddressRefused(url, entry.error)  # the host itself is refused, not robots
+            if entry is not None and entry.host_refused:
+                raise AddressRefused(url, entry.error)  # the host itself, not its robots.txt
             if entry is not None and entry.status == "unreachable":
                 # Say why: "disallowed" would send the operator hunting for a rule that is not there.
                 raise FetchError(
@@ -602,7 +607,7 @@ class Fetcher:
             await self.guard.check(hop)
         except BlockedAddress as exc:
             where = "" if hop == url else f" (redirected to {hop})"
-            raise AddressRefused(url, f"{exc}{where}") from None
+            raise AddressRefused(url, f"{exc}{where}", hop=hop) from None
         except UnresolvableHost as exc:
             raise FetchError(url, str(exc), kind="dns") from None
 
@@ -667,7 +672,7 @@ class Fetcher:
         except RefusedConnect as exc:
             # The address check at connect time: a name that now resolves elsewhere.
             where = "" if hop == url else f" (redirected to {hop})"
-            raise AddressRefused(url, f"{exc}{where}") from None
+            raise AddressRefused(url, f"{exc}{where}", hop=hop) from None
         except ResolveFailed as exc:
             raise FetchError(url, str(exc), kind="dns") from None
         except httpx.TimeoutException as exc:

@@ -191,6 +191,24 @@ def test_an_unreachable_robots_txt_disallows_for_a_while_then_is_retried(
     asyncio.run(go())
 
 
+def test_a_robots_txt_redirected_into_loopback_is_unreachable_not_the_host_refused(
+    site: Routes,
+) -> None:
+    """The configured host is fine; its robots.txt points at a refused address. The internal
+    host is never asked, and the site counts as unreachable (retried), not as refused for good."""
+    internal = Routes()
+    try:
+        site.route("/robots.txt", 302, b"", Location=internal.base + "/robots.txt")
+        opts = _options(allow_private_networks=(), trusted_urls=(site.base,))
+        [page] = _fetch(opts, site.base + "/public")
+        assert isinstance(page, FetchError) and not isinstance(page, AddressRefused)
+        assert page.kind == "blocked" and page.robots_txt
+        assert "redirected to" in page.reason and "loopback" in page.reason
+        assert internal.hits == [] and site.page_hits() == []
+    finally:
+        internal.close()
+
+
 # ---- failure classification ------------------------------------------------------------------
 
 
