@@ -42,7 +42,16 @@ def ensure_private(path: Path, *, side_files: tuple[str, ...] = ()) -> None:
         except FileNotFoundError:
             continue
         if mode & 0o077:
-            os.chmod(file, mode & 0o700)
+            try:
+                os.chmod(file, mode & 0o700)
+            except OSError as exc:  # not our file (a read-only CLI user): say so, go on
+                log.warning(
+                    "%s is readable by others (mode %o) and cannot be changed: %s",
+                    file,
+                    mode,
+                    exc.strerror or exc,
+                )
+                continue
             log.warning("%s was readable by others (mode %o); now %o", file, mode, mode & 0o700)
 
 
