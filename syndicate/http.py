@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ssl
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
@@ -124,7 +125,7 @@ def build_client(
         if guard is not None:
             transport = guarded_transport(guard, spec.limits, verify=verify)
         else:
-            transport = httpx.AsyncHTTPTransport(limits=spec.limits, verify=verify)
+            transport = httpx.AsyncHTTPTransport(limits=spec.limits, verify=tls_context(verify))
     return httpx.AsyncClient(
         headers={"User-Agent": spec.user_agent, **spec.headers},
         timeout=spec.timeouts,
@@ -133,6 +134,21 @@ def build_client(
         # An environment proxy would be mounted beside our transport and bypass the guard.
         trust_env=guard is None,
     )
+
+
+@functools.cache
+def default_tls_context() -> ssl.SSLContext:
+    """One verifying TLS context shared by every client: building one loads the CA bundle
+    (milliseconds), which per-host clients would otherwise pay once per host."""
+    return httpx.create_ssl_context()
+
+
+def tls_context(verify: ssl.SSLContext | bool) -> ssl.SSLContext:
+    if verify is True:
+        return default_tls_context()
+    if verify is False:
+        return httpx.create_ssl_context(verify=False)
+    return verify
 
 
 def client_for(
@@ -208,9 +224,10 @@ def guarded_transport(
     """httpx's own transport (request/response mapping, exception mapping) over a pool whose
     network backend is GuardedBackend. httpx has no public hook for the backend, so the pool it
     built is replaced by an equivalent one (same TLS context and limits)."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, verify=verify)
+    context = tls_context(verify)
+    transport = httpx.AsyncHTTPTransport(limits=limits, verify=context)
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify),
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,
