@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from datetime import datetime
@@ -86,12 +87,17 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from syndicate.http import ClientSpec, build_client
     from syndicate.normalize.encoding import decode_html
 
+    async def get(url: str) -> httpx.Response:
+        # The operator's own URL: no address guard; redirects followed like a browser.
+        spec = ClientSpec(USER_AGENT, timeout=30.0)
+        async with build_client(spec, follow_redirects=True) as client:
+            return await client.get(url)
+
     try:
-        resp = httpx.get(
-            args.url, headers={"User-Agent": USER_AGENT}, follow_redirects=True, timeout=30
-        )
+        resp = asyncio.run(get(args.url))
     except httpx.HTTPError as exc:
         print(f"syndicate: fetch failed: {exc}", file=sys.stderr)
         return 1
