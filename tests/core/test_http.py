@@ -338,8 +338,9 @@ async def test_key_fetches_have_their_own_bounded_pool() -> None:
         stuck = [
             asyncio.create_task(keys.get(f"http://127.0.0.1:{slow.port}/key{i}")) for i in range(2)
         ]
-        while len(slow.hits) < 2:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # bounded: a broken pool fails, never hangs
+            while len(slow.hits) < 2:
+                await asyncio.sleep(0.01)
         with pytest.raises(httpx.PoolTimeout):
             await keys.get(f"http://127.0.0.1:{slow.port}/key3")
         resp = await deliveries.post(f"http://127.0.0.1:{inbox.port}/inbox", content=b"{}")
@@ -373,8 +374,10 @@ async def test_host_clients_keep_connections_alive_per_host() -> None:
         url = f"http://127.0.0.1:{sites[2].port}/inbox"
         await clients.for_url(url).post(url, content=b"x")
         assert len(clients) == 2 and len(made) == 3  # the least recently used host was retired
-        await asyncio.sleep(0.05)
-        assert made[0].is_closed
+        async with asyncio.timeout(5):  # retire_after=0: closed on the next loop turns
+            while not made[0].is_closed:
+                await asyncio.sleep(0.01)
+        assert not made[1].is_closed and not made[2].is_closed
     finally:
         await clients.aclose()
         for site in sites:
