@@ -64,7 +64,9 @@ SNIFF_BYTES = 32_768  # of an error body, read to recognise a challenge page
 # Challenge pages of the common bot-wall vendors (markup, not site names): Cloudflare managed
 # and JS challenges, Sucuri, Imperva/Incapsula, DDoS-Guard, DataDome, PerimeterX, SiteGround.
 CHALLENGE_MARKERS = (
-    b"/cdn-cgi/challenge-platform/",
+    # (Not the bare /cdn-cgi/challenge-platform/: ordinary pages load its scripts/jsd/ script.)
+    b"/cdn-cgi/challenge-platform/h/",
+    b"window._cf_chl_opt",
     b"challenges.cloudflare.com",
     b"<title>just a moment...</title>",
     b"checking your browser before accessing",

@@ -218,7 +218,9 @@ def test_http_failures_carry_their_kind_status_and_headers(site: Routes) -> None
     site.route("/walled", 403, challenge, cf_mitigated="challenge", server="cloudflare")
     site.route("/js-wall", 503, b'<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/x">')
     site.route("/slow-down", 429, b"", Retry_After="120")
-    site.route("/forbidden", 403, b"<h1>Forbidden</h1>")
+    # A plain 403 on a Cloudflare-fronted site loads its bot-detection script: not a challenge.
+    jsd = b'<script src="/cdn-cgi/challenge-platform/scripts/jsd/main.js"></script>'
+    site.route("/forbidden", 403, b"<h1>Forbidden</h1>" + jsd, server="cloudflare")
     site.route("/broken", 500, b"oops")
     site.route("/huge", 200, b"x" * 5000)
     results = _fetch(
