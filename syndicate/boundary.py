@@ -154,6 +154,7 @@ def bound_entry(entry: Entry) -> Entry:
         image=clean_url(entry.image, "image"),
         image_alt=clean_optional(entry.image_alt, MAX_SHORT),
         tags=clean_tags(entry.tags),
+        categories=clean_tags(entry.categories),
         language=clean_optional(entry.language, MAX_LANGUAGE),
         dateline=clean_optional(entry.dateline, MAX_SHORT),
     )
