@@ -35,6 +35,8 @@ from syndicate.normalize.extract import extract_article, merge_pages, next_page_
 CORPUS = ROOT / "tests" / "corpus"
 BASE = "http://127.0.0.1:8000"
 FIELDS = ("title", "authors", "published", "canonical_url", "image", "tags", "dateline", "editor")
+# The corpus truth also names each article's categories (the unseen pages' truth does not).
+CORPUS_FIELDS = (*FIELDS, "categories")
 TOKEN = re.compile(r"\w+", re.U)
 
 
@@ -86,15 +88,15 @@ def field_ok(field: str, value, gold) -> bool:  # type: ignore[no-untyped-def]
     """A field is right when a reader would see the same thing (tags ignore case, times the second)."""
     if field == "published":
         return same_minute(value, gold)
-    if field == "tags":
+    if field in ("tags", "categories"):
         return {t.lower() for t in value or []} == {t.lower() for t in gold}
     if field == "title":
         return fold_ws(value or "") == fold_ws(gold)
     return (value or None) == (gold or None)
 
 
-def entry_fields(entry) -> dict:  # type: ignore[no-untyped-def]
-    return {f: getattr(entry, f) for f in FIELDS}
+def entry_fields(entry, fields=FIELDS) -> dict:  # type: ignore[no-untyped-def]
+    return {f: getattr(entry, f) for f in fields}
 
 
 def traf_fields(html: str, url: str, timezone: str = "Asia/Makassar") -> dict:
@@ -123,8 +125,8 @@ def main() -> int:
     opts = ap.parse_args()
     serve = _load_serve()
     sys.modules["corpus_serve"] = serve
-    ours_ok: dict[str, list[bool]] = {f: [] for f in FIELDS}
-    traf_ok: dict[str, list[bool]] = {f: [] for f in FIELDS}
+    ours_ok: dict[str, list[bool]] = {f: [] for f in CORPUS_FIELDS}
+    traf_ok: dict[str, list[bool]] = {f: [] for f in CORPUS_FIELDS}
     ours_f1, traf_f1, ours_ms, traf_ms, leaks = [], [], [], [], []
     n_articles = 0
     for truth_path in sorted((CORPUS / "truth").glob("*.json")):
@@ -170,10 +172,11 @@ def main() -> int:
                     "tags": art.get("tags") or [],
                     "dateline": art.get("dateline"),
                     "editor": art.get("editor"),
+                    "categories": art.get("categories") or [],
                 }
-                ours = entry_fields(entry)
+                ours = entry_fields(entry, CORPUS_FIELDS)
                 for name, store, values in (("ours", ours_ok, ours), ("trafilatura", traf_ok, tf)):
-                    for f in FIELDS:
+                    for f in CORPUS_FIELDS:
                         v, g = values.get(f), gold[f]
                         ok = field_ok(f, v, g)
                         store[f].append(ok)
@@ -197,7 +200,7 @@ def main() -> int:
 
     print(f"articles: {n_articles} (all sites and states; multi-page articles merged)")
     print(f"{'field':<16}{'ours':>8}{'trafilatura':>14}")
-    for f in FIELDS:
+    for f in CORPUS_FIELDS:
         print(
             f"{f:<16}{sum(ours_ok[f]) / len(ours_ok[f]):>8.3f}{sum(traf_ok[f]) / len(traf_ok[f]):>14.3f}"
         )

@@ -64,6 +64,10 @@ class Entry:
     language: str | None = None
     dateline: str | None = None
     rules: dict[str, str] = field(default_factory=dict)
+    categories: list[str] = field(default_factory=list)  # the sections it is filed under
+    # The modified time the page itself declares (article:modified_time, JSON-LD dateModified,
+    # a "Diperbarui:" line), None when it declares none: a correction's time when a feed has none.
+    modified: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.canonical_url:
@@ -101,6 +105,7 @@ class Article:
     language: str | None = None
     dateline: str | None = None
     content_hash: str = ""
+    categories: list[str] = field(default_factory=list)  # the sections it is filed under
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     status: ArticleStatus = ArticleStatus.ACTIVE

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 # Strong labels name the person who wrote the piece; weak ones also appear around shared accounts.
 STRONG_LABELS = (
-    r"laporan (?:wartawan|reporter|jurnalis|kontributor)|penulis|peliput|reporter|wartawan|pewarta|"
+    r"laporan (?:wartawan|reporter|jurnalis|kontributor)|laporan(?=\s*:)|penulis|peliput|reporter|wartawan|pewarta|"
     r"kontributor|koresponden|jurnalis|ditulis oleh|written by|reported by"
 )
 WEAK_LABELS = r"diposting oleh|dikirim oleh|posted by|oleh|by|author"
@@ -44,6 +44,12 @@ _DEGREE = re.compile(
 )
 _PAREN = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 _SPLIT_NAMES = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
+_DIGIT_TAIL = re.compile(r"\s*\d")
+_WEEKDAY_TAIL = re.compile(
+    r"[\s,|\-–—]*\b(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)\b[\s,]*$",
+    re.I,
+)
 GENERIC_AUTHORS = {
     "redaksi", "admin", "administrator", "tim redaksi", "editor", "webmaster", "staff", "tim",
     "newsroom", "humas", "rilis", "press release", "siaran pers",
@@ -120,6 +126,10 @@ def is_generic(name: str, site_name: str | None = None) -> bool:
 
 def _names_from(rest: str, max_words: int) -> list[str]:
     rest = re.split(r"\s+(?:di|pada|on|at)\s+", rest, maxsplit=1)[0]  # "Diposting oleh X di 19.40"
+    # A date printed right after the name in the next inline box ("Nama8/1/2026 10:10",
+    # "Nama, Kamis 8 Januari 2026"): names carry no digits, so the line ends at the first one.
+    rest = _DIGIT_TAIL.split(rest, maxsplit=1)[0]
+    rest = _WEEKDAY_TAIL.sub("", rest)
     rest = re.split(r"\s*(?:©|\(c\)|\bcopyright\b|\bhak cipta\b)", rest, maxsplit=1, flags=re.I)[0]
     m = _ROLE_PLACE.match(rest)
     if m:

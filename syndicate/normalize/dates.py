@@ -215,3 +215,46 @@ def not_future(
         return False
     now = now or datetime.now(UTC)
     return dt <= now + skew
+
+
+_REL_UNITS = {
+    "detik": 1, "second": 1, "seconds": 1, "sec": 1, "secs": 1,
+    "menit": 60, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
+    "jam": 3600, "hour": 3600, "hours": 3600,
+    "hari": 86400, "day": 86400, "days": 86400,
+    "minggu": 604800, "pekan": 604800, "week": 604800, "weeks": 604800,
+}  # fmt: skip
+_REL_AGO = re.compile(
+    r"\b(?P<n>\d{1,3}|se)\s*(?P<unit>detik|menit|jam|hari|minggu|pekan|seconds?|secs?|minutes?|"
+    r"mins?|hours?|days?|weeks?)\s+(?:yang\s+)?(?:lalu|ago)\b",
+    re.I,
+)
+_REL_DAY = re.compile(
+    r"^\s*(?:[\w\s]{0,20}[:|,-]\s*)?(?P<day>kemarin|yesterday|hari\s+ini|today)\b"
+    r"(?:\s*,?\s*(?:pukul|pkl\.?|jam|at)?\s*(?P<H>\d{1,2})[:.](?P<M>\d{2}))?",
+    re.I,
+)
+
+
+def parse_relative(text: str, now: datetime | None, timezone_name: str) -> datetime | None:
+    """ "2 jam yang lalu", "5 minutes ago", "kemarin 10.15", "hari ini" -> a time counted back
+    from `now` (the fetch time; the current time when None), shown in the source's zone."""
+    if not text or len(text) > 120:
+        return None
+    base = (now or datetime.now(UTC)).astimezone(_zone(timezone_name))
+    m = _REL_AGO.search(text)
+    if m:
+        n = 1 if m.group("n").lower() == "se" else int(m.group("n"))
+        unit = m.group("unit").lower()
+        return base - timedelta(seconds=n * _REL_UNITS[unit])
+    m = _REL_DAY.match(text)
+    if m:
+        day = (
+            base - timedelta(days=1) if m.group("day").lower() in ("kemarin", "yesterday") else base
+        )
+        if m.group("H"):
+            return day.replace(
+                hour=int(m.group("H")), minute=int(m.group("M")), second=0, microsecond=0
+            )
+        return day.replace(second=0, microsecond=0)
+    return None

@@ -45,23 +45,13 @@ def meta_charset(body: bytes) -> str | None:
 
 
 def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 text that was decoded as windows-1252 (e.g. "â€œ" -> "“"), when that is what it is."""
+    """Undo UTF-8 text that was decoded as windows-1252 or Latin-1, once or several times, also
+    when only part of a line is broken ("Café â€œkopiâ€" -> "Café “kopi”"): ftfy."""
     if not _MOJIBAKE.search(text):
-        return text
-    try:
-        fixed = text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        # Mixed content: repair line by line, keeping lines that do not round-trip.
-        out = []
-        for line in text.splitlines(keepends=True):
-            if _MOJIBAKE.search(line):
-                try:
-                    line = line.encode("cp1252").decode("utf-8")
-                except UnicodeError:
-                    pass
-            out.append(line)
-        return "".join(out)
-    return fixed
+        return text  # the cheap check first: ftfy reads the whole text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
 
 
 def decode_html(body: bytes, declared_charset: str | None = None) -> str:

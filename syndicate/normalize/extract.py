@@ -43,7 +43,7 @@ from syndicate.normalize.metadata import ARTICLE_TYPES, pick_canonical
 from syndicate.normalize.page import parse_page
 from syndicate.normalize.page_dates import pick_dates
 from syndicate.normalize.pages import amp_url, merge_pages, next_page_url
-from syndicate.normalize.tags import normalize_tags, pick_tags
+from syndicate.normalize.tags import normalize_tags, pick_categories, pick_tags
 from syndicate.normalize.title import pick_title
 
 # Other packages import these from here; they keep working after the split.
@@ -91,6 +91,7 @@ def extract_article(
     title, rules["title"], _title_el = pick_title(page)
     canonical, rules["canonical_url"] = pick_canonical(page)
     tags, rules["tags"] = pick_tags(page)
+    categories, rules["categories"] = pick_categories(page)
     page_lines = page_bylines(doc)
     published, updated = pick_dates(page)
     image, image_alt, image_rule = structured_image(page)
@@ -158,7 +159,9 @@ def extract_article(
         image=image,
         image_alt=image_alt,
         tags=tags,
+        categories=categories,
         language=lang,
         dateline=dateline,
         rules=rules,
+        modified=page.modified,
     )

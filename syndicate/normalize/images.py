@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from syndicate.normalize.clean import resolve_img, same_file
+from syndicate.normalize.clean import LAZY_SRCSET_ATTRS, resolve_img, same_file
 from syndicate.normalize.dom import attached, select
 from syndicate.normalize.metadata import ld_str
 from syndicate.normalize.page import Page
@@ -21,6 +21,59 @@ _ICON = re.compile(
 )
 
 Found = tuple[str | None, str | None, str]  # (src, alt, rule)
+# WordPress and many CMSs name resized copies "<name>-780x470.jpg" beside the upload "<name>.jpg".
+_SIZE_SUFFIX = re.compile(r"-(\d{2,4})x\d{2,4}(?=\.[a-z0-9]{3,4}$)", re.I)
+
+
+def _stem(url: str) -> str:
+    """The file name without a size suffix: the same picture at any size."""
+    return _SIZE_SUFFIX.sub("", urlsplit(url).path.rsplit("/", 1)[-1])
+
+
+def _declared_width(url: str, img: etree._Element | None = None) -> int:
+    m = _SIZE_SUFFIX.search(urlsplit(url).path)
+    if m:
+        return int(m.group(1))
+    w = (img.get("width") or "").strip().rstrip("px") if img is not None else ""
+    return int(w) if w.isdigit() else 0
+
+
+def srcset_candidates(img: etree._Element, base: str) -> list[tuple[str, int]]:
+    """(absolute URL, width) of every srcset candidate, lazy-loading attributes included; a
+    candidate without a width descriptor counts 0, placeholders (data:) are left out."""
+    out = []
+    for attr in ("srcset", *LAZY_SRCSET_ATTRS):
+        for cand in (img.get(attr) or "").split(","):
+            bits = cand.strip().split()
+            if not bits or bits[0].startswith("data:"):
+                continue
+            desc = bits[1] if len(bits) > 1 else ""
+            width = int(desc[:-1]) if desc.endswith("w") and desc[:-1].isdigit() else 0
+            out.append((urljoin(base, bits[0]), width))
+    return out
+
+
+def largest_variant(src: str, img: etree._Element, base: str) -> str:
+    """The widest copy of this <img>'s picture its srcset offers (the upload, not a resize)."""
+    best, best_w = src, _declared_width(src, img)
+    for url, width in srcset_candidates(img, base):
+        if width > best_w and _stem(url) == _stem(src):
+            best, best_w = url, width
+    return best
+
+
+def _original_on_page(src: str, doc: etree._Element, base: str) -> str:
+    """A declared image that is a resized copy (-780x470): the widest copy of the same picture
+    that an <img> on the page offers in its srcset, else the declared one."""
+    if not _SIZE_SUFFIX.search(urlsplit(src).path):
+        return src
+    best, best_w = src, _declared_width(src)
+    stem = _stem(src)
+    for img in doc.iter("img"):
+        for url, width in srcset_candidates(img, base):
+            if width > best_w and _stem(url) == stem:
+                best, best_w = url, width
+    return best
 
 
 def original_image(url: str) -> str:
@@ -74,7 +127,7 @@ def structured_image(page: Page) -> Found:
         cands.append((hints.image, "hint"))
     for src, rule in cands:
         if src and not src.startswith("data:"):
-            src = original_image(urljoin(base, src))
+            src = _original_on_page(original_image(urljoin(base, src)), doc, base)
             alt = meta.value("og:image:alt", "twitter:image:alt")
             if alt is None:
                 for img in doc.iter("img"):
@@ -99,11 +152,12 @@ def dom_image(page: Page, container: etree._Element) -> Found:
         if el.tag == "img":
             src = content_image(el, base)
             if src:
-                return original_image(src), el.get("alt") or None, "dom"
+                return original_image(largest_variant(src, el, base)), el.get("alt") or None, "dom"
         if el is container:
             for img in container.iter("img"):
                 src = content_image(img, base)
                 if src:
+                    src = largest_variant(src, img, base)
                     return original_image(src), img.get("alt") or None, "dom"
             break
     return None, None, "none"

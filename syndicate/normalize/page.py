@@ -33,6 +33,7 @@ class Page:
     now: datetime | None = None  # nothing dated beyond now + 1 h is accepted
     title_el: etree._Element | None = None  # the heading showing the title, once picked
     rules: dict[str, str] = field(default_factory=dict)  # field -> the rule that filled it
+    modified: datetime | None = None  # the modified time the page declares, once dates are picked
 
     @property
     def ld(self) -> dict[str, Any]:

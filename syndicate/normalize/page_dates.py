@@ -8,7 +8,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from syndicate.normalize.dates import localize, not_future, parse_date_ex
+from syndicate.normalize.dates import localize, not_future, parse_date_ex, parse_relative
 from syndicate.normalize.dom import in_sidebar, select, text_of
 from syndicate.normalize.metadata import PageMeta
 from syndicate.normalize.page import Page
@@ -27,6 +27,13 @@ _DATE_HINT = re.compile(
     re.I,
 )
 _HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?!\d)")
+# "Diperbarui: Jumat, 9 Januari 2026 11:20 WITA", "Updated 9 Jan 2026": a modified time, never
+# the published one.
+_UPDATED_LABEL = re.compile(
+    r"\b(?:diperbarui|diperbaharui|pembaruan|terakhir\s+diubah|diupdate|update|updated|"
+    r"last\s+updated|modified)\b\s*(?:pada|on|at)?\s*:?",
+    re.I,
+)
 
 # (datetime, whether the text carried an explicit offset, rule)
 Found = tuple[datetime | None, bool, str | None]
@@ -57,6 +64,11 @@ def pick_dates(page: Page) -> tuple[datetime | None, datetime | None]:
 
     cands = _declared_dates(meta, ld, "dateModified", _UPDATED_KEYS)
     updated, _explicit, rule = _first_date(cands, tz, now)
+    if updated is None:
+        updated, _explicit, rule = _updated_line(doc, title_el, tz, now)
+    if updated is not None:
+        # What the page itself declares: ingest dates a correction with it when a feed has none.
+        page.modified = localize(updated, tz)
     if updated is None and hints and hints.updated:
         updated, rule = hints.updated, "hint"
     if updated is not None:
@@ -98,6 +110,7 @@ def _text_date(
     started = title_el is None
     seen = 0
     date_only = None
+    relative = None  # "2 jam yang lalu": only when no absolute date is printed
     before_title = None  # the last <time datetime> above the headline
     for el in doc.iter():
         if el is title_el:
@@ -128,6 +141,10 @@ def _text_date(
             if not s or not s.strip():
                 continue
             seen += 1
+            if _UPDATED_LABEL.search(s):
+                continue
+            if relative is None and not in_sidebar(el):
+                relative = parse_relative(s, now, tz)
             if _DATE_HINT.search(s):
                 got = parse_date_ex(s, tz)
                 if got and not_future(got[0], now):
@@ -140,4 +157,37 @@ def _text_date(
         return before_title[0], before_title[1], "time-element"
     if date_only:
         return date_only[0], date_only[1], "text"
+    if relative is not None:
+        return relative, False, "relative"
+    return None, False, None
+
+
+def _updated_line(
+    doc: etree._Element, title_el: etree._Element | None, tz: str, now: datetime | None
+) -> Found:
+    """A labelled modified time printed on the page ("Diperbarui: 9 Januari 2026 11:20")."""
+    started = title_el is None
+    seen = 0
+    for el in doc.iter():
+        if el is title_el:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str):
+            continue
+        seen += 1
+        if seen > 400:
+            break
+        text = el.text or ""
+        m = _UPDATED_LABEL.search(text)
+        if not m:
+            continue
+        rest = text[m.end() :]
+        if not _DATE_HINT.search(rest):  # the date may sit in a child element
+            rest = text_of(el)[len(text[: m.end()].strip()) :]
+        got = parse_date_ex(rest, tz) if _DATE_HINT.search(rest) else None
+        if got is None:
+            got_rel = parse_relative(rest, now, tz)
+            got = (got_rel, False) if got_rel else None
+        if got and not_future(got[0], now):
+            return got[0], got[1], "text"
     return None, False, None

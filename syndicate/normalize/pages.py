@@ -86,7 +86,9 @@ def merge_pages(entries: list[Entry]) -> Entry:
         image=first.image or next((e.image for e in entries if e.image), None),
         image_alt=first.image_alt,
         tags=tags,
+        categories=normalize_tags([c for e in entries for c in e.categories]),
         language=first.language,
         dateline=first.dateline,
         rules=rules,
+        modified=max((e.modified for e in entries if e.modified), default=None),
     )

@@ -1,5 +1,9 @@
 """Article tags: JSON-LD keywords > article:tag > microdata > the tag box after the title >
-news_keywords > a "Tags:" line > feed hint."""
+news_keywords > a labelled tag box > a "Tags:" line > feed hint.
+
+Categories (the section an article is filed under, kept beside the tags): JSON-LD articleSection >
+article:section > category links after the title (category/kanal/rubrik archives, rel=category,
+Blogger labels) > a labelled "Kategori" box > the last breadcrumb > feed hint."""
 
 from __future__ import annotations
 
@@ -9,12 +13,20 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from syndicate.normalize.clean import fold_ws
-from syndicate.normalize.dom import in_sidebar, text_of
+from syndicate.normalize.dom import class_words, in_sidebar, text_of
 from syndicate.normalize.page import Page
 
 _TAG_PATH = re.compile(r"/(?:tags?|topik|topic|topics|hashtag)/", re.I)
 _NOT_TAG_PATH = re.compile(r"/(?:category|kategori|kanal|rubrik|label|section)/", re.I)
+_CATEGORY_PATH = re.compile(
+    r"/(?:category|categories|kategori|kanal|rubrik|section|sections|search/label)/", re.I
+)
 _TAG_LABEL = re.compile(r"^\s*(?:tags?|topik|kata\s+kunci)\s*:\s*", re.I)
+# A label standing alone over a box of links (Drupal's field__label "Tag", "Topik:").
+_BOX_LABEL = re.compile(r"^\s*(?:tags?|topik|topics?|kata\s+kunci|keywords?)\s*:?\s*$", re.I)
+_CATEGORY_LABEL = re.compile(
+    r"^\s*(?:kategori|categories|category|kanal|rubrik|section|posted\s+in)\s*:?\s*$", re.I
+)
 
 
 def normalize_tags(tags: list[str]) -> list[str]:
@@ -58,6 +70,9 @@ def pick_tags(page: Page) -> tuple[list[str], str]:
     tags = normalize_tags(_split_tags(meta.all("news_keywords")))
     if tags:
         return tags, "meta"
+    tags = _labelled_links(doc, _BOX_LABEL)
+    if tags:
+        return tags, "tag-box"
     for el in doc.iter("div", "p", "span", "li"):
         if _TAG_LABEL.match(el.text or ""):
             tags = normalize_tags(_split_tags(_TAG_LABEL.sub("", text_of(el), count=1)))
@@ -102,3 +117,120 @@ def _tag_links(doc: etree._Element, title_el: etree._Element | None) -> list[str
         if later:
             boxes = later
     return normalize_tags(groups[boxes[0]])
+
+
+def _labelled_links(doc: etree._Element, label: re.Pattern) -> list[str]:
+    """Link texts of the first box whose label (an element of its own, or the box's leading text)
+    matches `label`; boxes in sidebars and navigation are not the article's."""
+    for el in doc.iter("div", "span", "strong", "b", "h2", "h3", "h4", "h5", "dt", "label", "p"):
+        text = text_of(el)
+        if not label.match(text or "") and not (el.text and label.match(el.text) and len(el)):
+            continue
+        box = el if (el.text and label.match(el.text) and len(el)) else el.getparent()
+        while box is not None and len(box.findall(".//a")) == 0 and box.getparent() is not None:
+            box = box.getparent()  # the label's box holds no links: its parent does
+        if box is None or in_sidebar(box) or _in_nav(box):
+            continue
+        names = [text_of(a) for a in box.iter("a") if a is not el]
+        tags = normalize_tags([n for n in names if n and not label.match(n)])
+        if tags and len(tags) <= 30:
+            return tags
+    return []
+
+
+def _in_nav(el: etree._Element | None) -> bool:
+    """In the site's menus: <nav>, <footer>, or a <header> that is not an article's own."""
+    header = False
+    while el is not None:
+        if el.tag in ("nav", "footer"):
+            return True
+        if el.tag == "header":
+            header = True
+        if el.tag == "article":
+            return False
+        el = el.getparent()
+    return header
+
+
+def pick_categories(page: Page) -> tuple[list[str], str]:
+    """(categories, rule). Run before pruning, like pick_tags."""
+    section = page.ld.get("articleSection")
+    cats = normalize_tags(_split_tags(section) if isinstance(section, list) else [section or ""])
+    if cats:
+        return cats, "json-ld"
+    cats = normalize_tags(page.meta.all("article:section"))
+    if cats:
+        return cats, "opengraph"
+    cats = _category_links(page.doc, page.title_el)
+    if cats:
+        return cats, "category-links"
+    cats = _labelled_links(page.doc, _CATEGORY_LABEL)
+    if cats:
+        return cats, "category-box"
+    title = text_of(page.title_el) if page.title_el is not None else ""
+    cats = _breadcrumb_section(page.doc, title)
+    if cats:
+        return cats, "breadcrumb"
+    if page.hints and page.hints.categories:
+        return normalize_tags(page.hints.categories), "hint"
+    return [], "none"
+
+
+def _category_links(doc: etree._Element, title_el: etree._Element | None) -> list[str]:
+    """Links to category archives in the article's own area: the first box of them after the
+    title (the kicker above a headline counts when nothing follows), never menus or sidebars."""
+    groups: dict = {}
+    order: list = []
+    for a in doc.iter("a"):
+        rel = (a.get("rel") or "").lower().split()
+        path = urlsplit(a.get("href") or "").path
+        if not ("category" in rel or _CATEGORY_PATH.search(path)):
+            continue
+        box = a.getparent()
+        while box is not None and box.tag in ("li", "span", "ul", "strong", "b"):
+            box = box.getparent()
+        if box is None or in_sidebar(box) or _in_nav(a) or _is_crumbs(box):
+            continue
+        if box not in groups:
+            order.append(box)
+        groups.setdefault(box, []).append(text_of(a))
+    groups = {b: names for b, names in groups.items() if len(names) <= 3}  # more is a menu
+    order = [b for b in order if b in groups]
+    if not groups:
+        return []
+    if title_el is not None:
+        after, seen = False, []
+        for el in doc.iter():
+            if el is title_el:
+                after = True
+            elif after and el in groups:
+                seen.append(el)
+        if seen:
+            return normalize_tags(groups[seen[0]])
+        near = [b for b in order if title_el in b.iter() or title_el.getparent() is b]
+        if near:
+            return normalize_tags(groups[near[0]])
+    return normalize_tags(groups[order[0]]) if len(order) == 1 else []
+
+
+_CRUMB_WORDS = {"breadcrumb", "breadcrumbs", "crumbs", "crumb", "jalur"}
+
+
+def _is_crumbs(el: etree._Element | None) -> bool:
+    while el is not None:
+        if class_words(el) & _CRUMB_WORDS:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _breadcrumb_section(doc: etree._Element, title: str) -> list[str]:
+    """The section a breadcrumb trail names last ("Beranda / Daerah" -> Daerah; the article's own
+    title as the last crumb is skipped, a first "Home" crumb never counts)."""
+    for el in doc.iter():
+        if isinstance(el.tag, str) and class_words(el) & _CRUMB_WORDS:
+            items = [text_of(li) for li in el.iter("li")] or [text_of(a) for a in el.iter("a")]
+            items = [i for i in items if i and fold_ws(i) != fold_ws(title)]
+            if len(items) >= 2:
+                return normalize_tags(items[-1:])
+    return []

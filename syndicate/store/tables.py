@@ -66,6 +66,7 @@ articles = Table(
     Column("image", Text),
     Column("image_alt", Text),
     Column("tags", JSON, nullable=False),
+    Column("categories", JSON),  # sections the article is filed under; NULL before 0008
     Column("language", String(16)),
     Column("dateline", Text),
     Column("content_hash", String(64), nullable=False),

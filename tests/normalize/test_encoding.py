@@ -1,0 +1,26 @@
+"""normalize/encoding.py: lying charsets and double-encoded text."""
+
+from syndicate.normalize.encoding import decode_html, repair_mojibake
+
+
+def test_text_encoded_twice_over_is_repaired():
+    # "‘Kopi’ enak" passed through UTF-8 -> cp1252 twice (a CMS import, then a theme).
+    broken = "‘Kopi’ enak".encode().decode("cp1252").encode("utf-8").decode("cp1252")
+    assert broken.startswith("Ã¢â‚¬Ëœ")
+    assert repair_mojibake("Warga berkata " + broken) == "Warga berkata ‘Kopi’ enak"
+
+
+def test_a_line_with_correct_accents_and_mojibake_is_repaired():
+    line = "Café di Manado, kata pemilik: â€œramai sekaliâ€\x9d."
+    assert repair_mojibake(line) == "Café di Manado, kata pemilik: “ramai sekali”."
+
+
+def test_clean_text_is_left_alone():
+    text = "Ekspor Rp 1,2 triliun — naik 5% (Ã  la carte bukan mojibake di sini)"
+    assert repair_mojibake("Ekspor Rp 1,2 triliun — naik 5%") == "Ekspor Rp 1,2 triliun — naik 5%"
+    assert isinstance(repair_mojibake(text), str)
+
+
+def test_declared_utf8_but_cp1252_bytes():
+    body = "<html><body><p>Caf\xe9 \x93Teluk\x94</p></body></html>".encode("latin-1")
+    assert "Café “Teluk”" in decode_html(body, "utf-8")
