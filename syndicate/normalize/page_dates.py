@@ -65,7 +65,7 @@ def pick_dates(page: Page) -> tuple[datetime | None, datetime | None]:
     cands = _declared_dates(meta, ld, "dateModified", _UPDATED_KEYS)
     updated, _explicit, rule = _first_date(cands, tz, now)
     if updated is None:
-        updated, _explicit, rule = _updated_line(doc, title_el, tz, now)
+        updated, _explicit, rule = _updated_line(page)
     if updated is not None:
         # What the page itself declares: ingest dates a correction with it when a feed has none.
         page.modified = localize(updated, tz)
@@ -162,21 +162,19 @@ def _text_date(
     return None, False, None
 
 
-def _updated_line(
-    doc: etree._Element, title_el: etree._Element | None, tz: str, now: datetime | None
-) -> Found:
+def _updated_line(page: Page) -> Found:
     """A labelled modified time printed on the page ("Diperbarui: 9 Januari 2026 11:20")."""
-    started = title_el is None
-    seen = 0
-    for el in doc.iter():
-        if el is title_el:
-            started = True
-            continue
-        if not started or not isinstance(el.tag, str):
-            continue
-        seen += 1
+    tz, now = page.timezone, page.now
+    elements = page.doc.iter()
+    if page.title_el is not None:
+        for el in elements:  # skip to the headline: the site's own header carries no such line
+            if el is page.title_el:
+                break
+    for seen, el in enumerate(elements):
         if seen > 400:
             break
+        if not isinstance(el.tag, str):
+            continue
         text = el.text or ""
         m = _UPDATED_LABEL.search(text)
         if not m:
