@@ -181,6 +181,16 @@ class ClusterSettings(_Strict):
     lease: Duration = Field(timedelta(seconds=60), ge=timedelta(seconds=3))
 
 
+class HealthSettings(_Strict):
+    # POSTed a JSON body on every source health change (state, previous, kind, detail, at).
+    webhook: str = ""
+
+    @field_validator("webhook")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _check_http_url(v) if v else v
+
+
 SourceKind = Literal["auto", "feed", "wordpress", "sitemap", "html", "folder", "api"]
 
 
@@ -243,6 +253,7 @@ class Settings(_Strict):
     api: ApiSettings = ApiSettings()
     websub: WebSubSettings = WebSubSettings()
     cluster: ClusterSettings = ClusterSettings()
+    health: HealthSettings = HealthSettings()
     sources: list[SourceSettings] = []
     path: Path | None = Field(None, exclude=True)  # where it was read from
 

@@ -31,7 +31,7 @@ from syndicate.netguard import BlockedAddress, NetGuard, UnresolvableHost
 if TYPE_CHECKING:
     from syndicate.config import Settings
 
-Purpose = Literal["ingest", "delivery", "key_fetch", "websub"]
+Purpose = Literal["ingest", "delivery", "key_fetch", "websub", "webhook"]
 GuardSource = NetGuard | Callable[[], NetGuard]  # a callable follows config reloads
 
 # Key fetches happen while a remote server waits for our inbox's answer, on hosts an
@@ -104,7 +104,7 @@ def client_spec(settings: Settings, purpose: Purpose) -> ClientSpec:
             pool_timeout=min(timeout, KEY_FETCH_TIMEOUT),
             max_connections=KEY_FETCH_CONNECTIONS,
         )
-    if purpose == "websub":
+    if purpose in ("websub", "webhook"):  # the operator's own endpoints, a few posts at a time
         return ClientSpec(agent, timeout, connect, max_connections=WEBSUB_CONNECTIONS)
     raise ValueError(f"unknown client purpose {purpose!r}")
 

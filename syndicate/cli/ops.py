@@ -22,6 +22,7 @@ from syndicate.store import StorageError, Store
 
 COLUMNS = [
     ("id", "ID"),
+    ("health", "HEALTH"),
     ("route", "ROUTE"),
     ("last_fetch", "LAST FETCH"),
     ("result", "RESULT"),
@@ -60,8 +61,10 @@ def status_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
         result = result[: RESULT_WIDTH - 1] + "…"
     if row["failures"] and row["backoff_until"] and row["backoff_until"] > now:
         result += f" (x{row['failures']}, backoff)"
+    health = row["health"] + (f" ({row['health_kind']})" if row.get("health_kind") else "")
     return {
         "id": row["id"] + ("" if row["enabled"] else " (disabled)"),
+        "health": health,
         "route": row["route"] or "-",
         "last_fetch": short_delta(row["last_fetch"], now),
         "result": result,
@@ -94,8 +97,10 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> list[dict
     from syndicate.web.pages import source_status
 
     states = store.all_source_states()
+    latest = store.latest_health()
     return [
-        source_status(settings, store, src, states.get(src.id), now) for src in settings.sources
+        source_status(settings, store, src, states.get(src.id), now, None, latest)
+        for src in settings.sources
     ]
 
 
@@ -132,15 +137,26 @@ def _rich_table(rows: list[dict[str, Any]], cells: list[dict[str, str]]) -> None
             justify="right" if key in ("articles", "followers") else "left",
             no_wrap=key == "id",
         )
-    styles = {"ok": "green", "failing": "bold red", "new": "dim"}
+    styles = {
+        "ok": "green",
+        "drift": "yellow",
+        "failing": "bold red",
+        "blocked": "bold magenta",
+        "new": "dim",
+    }
+    result_at = [k for k, _ in COLUMNS].index("result")
+    health_at = [k for k, _ in COLUMNS].index("health")
     for row, c in zip(rows, cells, strict=True):
         values = [c[k] for k, _ in COLUMNS]
-        values[3] = f"[{styles[row['health']]}]{_escape(c['result'])}[/]"
+        style = styles.get(row["health"], "")
+        values[result_at] = f"[{style}]{_escape(c['result'])}[/]"
+        values[health_at] = f"[{style}]{_escape(c['health'])}[/]"
         table.add_row(*values)
     Console().print(table)
-    failing = [r for r in rows if r["health"] == "failing" and r["error"]]
-    for r in failing:
-        Console().print(f"[red]{r['id']}[/]: {_escape(r['error'])}")
+    for r in rows:  # the whole story for each source that needs the operator
+        why = r.get("health_detail") or (r["error"] if r["health"] == "failing" else None)
+        if r["health"] in ("drift", "failing", "blocked") and why:
+            Console().print(f"[red]{r['id']}[/] {r['health']}: {_escape(why)}")
 
 
 def _escape(text: str) -> str:

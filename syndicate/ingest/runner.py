@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from syndicate import backoff, metrics
 from syndicate.config import Settings, SourceSettings
+from syndicate.health import monitor as source_health
 from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
@@ -118,8 +119,11 @@ async def run_source(
         fetcher.seed_robots(source.url, state.cursor.get("robots"))
     result = PassResult(source_id=source.id, route=route)
     retry_after: float | None = None
+    failure: BaseException | None = None
+    seen: list[Entry] = []  # for source health: what extraction yielded this pass
     try:
         async for entry in _entries(ctx, route, now):
+            seen.append(entry)
             # Stored one by one, so a failure later in the pass keeps what came before.
             old_news = (
                 announce_after is not None
@@ -143,6 +147,7 @@ async def run_source(
     except asyncio.CancelledError:
         raise
     except FetchError as exc:
+        failure = exc
         retry_after = exc.retry_after
         result.failure = exc.to_dict()
         result.failed, result.error = (
@@ -150,9 +155,11 @@ async def run_source(
             exc.reason if exc.url in exc.reason else f"{exc.reason} ({exc.url})",
         )
     except auto.DiscoveryError as exc:  # an expected outcome (site down, no route): no traceback
+        failure = exc
         result.failed, result.error = True, str(exc)
     except Exception as exc:  # a source's bad data must never stop the others
         log.exception("source %s: unexpected error", source.id)
+        failure = exc
         result.failed, result.error = True, f"{type(exc).__name__}: {exc}"
     if not result.failed:
         _save_validators(ctx)
@@ -164,6 +171,10 @@ async def run_source(
         if robots is not None and robots.status != "unreachable":
             state.cursor["robots"] = robots.to_dict()
     _record(store, state, result, now, route, ctx, retry_after)
+    listed = None if result.failed or ctx.not_modified or not _is_http(source) else ctx.found
+    await source_health.after_pass(
+        settings, store, source, result, failure, seen, listed, state, retry_after
+    )
     return result
 
 

@@ -14,6 +14,7 @@ from syndicate.store.federation import FederationQueries
 from syndicate.store.leases import LeaseQueries
 from syndicate.store.nodes import NodeQueries
 from syndicate.store.rechecks import RecheckQueries
+from syndicate.store.source_health import HealthQueries
 from syndicate.store.sources import SourceQueries
 from syndicate.store.versions import VersionQueries
 
@@ -29,6 +30,7 @@ class Store(
     RecheckQueries,
     FederationQueries,
     VersionQueries,
+    HealthQueries,
 ):
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine

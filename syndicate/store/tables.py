@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -122,6 +123,27 @@ source_state = Table(
     Column("backoff_until", UTCDateTime),
     Column("cursor", JSON, nullable=False),
 )
+
+# One row per ingest pass: outcome and extraction quality, for health states and drift alarms.
+source_health = Table(
+    "source_health",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("kind", String(32)),
+    Column("detail", Text),
+    Column("listed", Integer),
+    Column("entries", Integer, nullable=False),
+    Column("with_author", Integer, nullable=False),
+    Column("with_date", Integer, nullable=False),
+    Column("with_image", Integer, nullable=False),
+    Column("body_median", Integer, nullable=False),
+    Column("body_declared", Integer, nullable=False),
+    Column("retry_after", Float),
+)
+Index("ix_source_health_source_at", source_health.c.source_id, source_health.c.at)
 
 http_cache = Table(
     "http_cache",

@@ -17,6 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from syndicate import metrics
+from syndicate.health.monitor import current as current_health
+from syndicate.models.health import HEALTH_STATES
 from syndicate.web.state import AppState
 
 
@@ -87,12 +89,23 @@ class StateCollector(Collector):
         followers = GaugeMetricFamily(
             "syndicate_followers", "Fediverse followers per source actor.", labels=["source"]
         )
+        health = GaugeMetricFamily(
+            "syndicate_source_health",
+            "1 for the state a source is in (ok, drift, failing, blocked, new), 0 for the others.",
+            labels=["source", "state"],
+        )
         try:
             states = store.all_source_states()
+            latest = store.latest_health()
             for src in state.settings.sources:
                 if not src.enabled:
                     continue
                 s = states.get(src.id)
+                now_state = current_health(src.id, latest, s)[0]
+                for health_state in HEALTH_STATES:
+                    health.add_metric(
+                        [src.id, health_state], 1.0 if health_state == now_state else 0.0
+                    )
                 failing = bool(s and s.last_result and s.last_result.startswith("failed"))
                 up.add_metric([src.id], 0.0 if failing or s is None else 1.0)
                 fails.add_metric([src.id], s.consecutive_failures if s else 0)
@@ -102,7 +115,7 @@ class StateCollector(Collector):
                 followers.add_metric([src.id], store.follower_count(src.id))
         except Exception:  # a missing table must not hide the process counters
             pass
-        yield from (up, fails, last, ok, count, followers)
+        yield from (up, fails, last, ok, count, followers, health)
         depth = GaugeMetricFamily(
             "syndicate_delivery_queue_depth", "ActivityPub deliveries waiting to be sent."
         )

@@ -22,7 +22,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from syndicate.config import Settings, SourceSettings
+from syndicate.health.monitor import current as current_health
+from syndicate.health.texts import public_status
 from syndicate.models import Article, ArticleStatus, SourceState, tag_slug
+from syndicate.models.health import HealthPass
 from syndicate.publish.feeds import article_link
 from syndicate.store import Store
 from syndicate.web.state import AppState
@@ -116,21 +119,17 @@ def source_status(
     state: SourceState | None = None,
     now: datetime | None = None,
     scheduled: datetime | None = None,
+    latest_health: dict[str, HealthPass] | None = None,
 ) -> dict[str, Any]:
-    """Everything an operator asks about one source, as plain data (pages, CLI, JSON)."""
+    """Everything an operator asks about one source, as plain data (pages, CLI, JSON).
+
+    `error` and `health_detail` are operator text (exception messages): public templates show
+    `public_status` instead."""
     now = now or datetime.now(UTC)
     state = state or store.source_state(src.id)
     followers, servers = federation_numbers(store, src.id)
-    if state.last_fetch_at is None:
-        health = "new"
-    elif (
-        state.backoff_until
-        and state.backoff_until > now
-        or (state.last_result or "").startswith("failed")
-    ):
-        health = "failing"
-    else:
-        health = "ok"
+    latest = store.latest_health() if latest_health is None else latest_health
+    health, health_kind, health_detail = current_health(src.id, latest, state)
     return {
         "id": src.id,
         "name": src.name,
@@ -155,6 +154,9 @@ def source_status(
             if r["failing_deliveries"] + r["dead_deliveries"]
         },
         "health": health,
+        "health_kind": health_kind,
+        "health_detail": health_detail,
+        "public_status": public_status(health, health_kind),
     }
 
 
@@ -273,6 +275,7 @@ def _scheduled(state: AppState, source_id: str) -> datetime | None:
 def index(request: Request) -> Response:
     state: AppState = request.app.state.syndicate
     states = state.store.all_source_states()
+    latest = state.store.latest_health()
     now = datetime.now(UTC)
     sources = []
     for src in state.settings.sources:
@@ -280,7 +283,13 @@ def index(request: Request) -> Response:
             continue
         card = _card(state, src, 5)
         card["status"] = source_status(
-            state.settings, state.store, src, states.get(src.id), now, _scheduled(state, src.id)
+            state.settings,
+            state.store,
+            src,
+            states.get(src.id),
+            now,
+            _scheduled(state, src.id),
+            latest,
         )
         sources.append(card)
     return render(request, "index.html", sources=sources, now=now, ago=ago)

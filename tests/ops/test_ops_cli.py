@@ -33,6 +33,7 @@ def test_sources_table_plain_when_piped_and_json(tmp_path: Path, corpus_server) 
     lines = never.stdout.splitlines()
     assert lines[0].split() == [
         "ID",
+        "HEALTH",
         "ROUTE",
         "LAST",
         "FETCH",
@@ -52,6 +53,8 @@ def test_sources_table_plain_when_piped_and_json(tmp_path: Path, corpus_server) 
     assert "folder" in rows["samples"] and " 2 " in rows["samples"]
     assert "s ago" in rows["kabarkito"] and " 7 " in rows["kabarkito"]
     assert "failed" in rows["down"] and "backoff" in rows["down"]
+    assert rows["down"].split()[1:3] == ["failing", "(connect)"]  # classified, in the table
+    assert rows["kabarkito"].split()[1] == "ok"
     assert (
         rows["down"].rstrip().endswith("in 59s")
         or "in 1m" in rows["down"]
@@ -61,6 +64,7 @@ def test_sources_table_plain_when_piped_and_json(tmp_path: Path, corpus_server) 
     by_id = {r["id"]: r for r in doc}
     assert by_id["kabarkito"]["articles"] == 7 and by_id["kabarkito"]["route"] == "feed"
     assert by_id["down"]["health"] == "failing" and by_id["down"]["failures"] == 1
+    assert by_id["down"]["health_kind"] == "connect" and by_id["down"]["health_detail"]
     assert by_id["down"]["next_run"] == by_id["down"]["backoff_until"]  # retried at the backoff
     assert by_id["samples"]["interval"] == 900
     assert by_id["kabarkito"]["followers"] in (0, None)

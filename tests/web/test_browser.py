@@ -59,7 +59,7 @@ def test_index_and_source_page_in_chromium(site, browser) -> None:  # type: igno
     page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=True)
 
     page.goto(s.url + "/sources/nusautara")
-    assert "HTTP 503" in page.locator("dd.error").inner_text()
+    assert "cannot be fetched" in page.locator("dd.health-status").inner_text()
     assert page.locator("svg.bars rect").count() == 30
     page.screenshot(path=str(ARTIFACTS / "source.png"), full_page=True)
 

@@ -41,7 +41,9 @@ def test_index_offers_every_enabled_source_in_one_click(site) -> None:  # type: 
     assert titles[0] == "Berita nomor 3" and "Apel Kerja Perdana 2026 di Bitung" in titles
     # A failing source says so.
     assert "gagal" in sections["nusautara"].select_one(".health").text
-    assert "HTTP 503" in sections["nusautara"].select_one(".problem-line").text
+    problem = sections["nusautara"].select_one(".problem-line").text
+    assert "tidak bisa diambil" in problem and "cannot be fetched right now" in problem
+    assert "HTTP 503" not in page.text  # exception text is for the operator (CLI), not readers
     # Autodiscovery for every feed, and the OPML.
     alternates = {link["href"] for link in page.select("link[rel=alternate]")}
     for key in ("all", "detailnews", "nusautara"):
@@ -73,7 +75,8 @@ def test_source_page_explains_route_health_and_activity(site) -> None:  # type: 
     assert alternates == {f"{s.url}/feeds/detailnews.rss", f"{s.url}/feeds/detailnews.atom"}
 
     failing = soup(s.server.get("/sources/nusautara"))
-    assert "HTTP 503" in failing.select_one("dd.error").text
+    assert "cannot be fetched right now" in failing.select_one("dd.health-status").text
+    assert "HTTP 503" not in failing.text
     backoff = failing.select_one("dd.backoff").text
     assert "3" in backoff and "coba lagi" in backoff and "WITA" in backoff
     assert s.server.get("/sources/nope").status_code == 404
