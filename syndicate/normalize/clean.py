@@ -13,6 +13,8 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from syndicate.boundary import xml_safe
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "em", "figcaption", "figure", "h2", "h3", "h4",
     "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "q", "s", "small", "strong", "sub",
@@ -165,7 +167,9 @@ def _drop(el: etree._Element) -> None:
 
 
 def _fragment(html: str) -> etree._Element:
-    return lxml.html.fragment_fromstring(html, create_parent="div")
+    # lxml refuses a string holding a control character or NUL (one \x08 in a feed item
+    # failed the item on every pass): drop what XML cannot carry first.
+    return lxml.html.fragment_fromstring(xml_safe(html), create_parent="div")
 
 
 def _inner_html(root: etree._Element) -> str:
