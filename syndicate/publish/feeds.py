@@ -133,7 +133,9 @@ def _generator(info: FeedInfo, articles: list[Article], fmt: str) -> FeedGenerat
         fe = fg.add_entry()
         fe.id(article_guid(article, info.base_url))
         fe.guid(article_guid(article, info.base_url), permalink=False)
-        fe.title(article.title)
+        # feedgen refuses an empty title (a title of control characters only is empty once
+        # cleaned): fall back to the summary, then the link, rather than fail the whole feed.
+        fe.title(article.title.strip() or article.summary[:80].strip() or fe.id())
         fe.link(href=article_link(article, info.base_url), rel="alternate", type="text/html")
         published = article.published or article.first_seen
         fe.published(published)
