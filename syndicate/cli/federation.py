@@ -131,6 +131,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Per inbox that follows SOURCE: the server, followers behind it, followed "
         "since, last successful delivery, pending deliveries, failures and the last error.",
     )
-    p.add_argument("source", metavar="SOURCE", help="source id, e.g. detailnews")
+    p.add_argument("source", metavar="SOURCE", help="source id, e.g. kabar-kota")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_followers)
