@@ -113,7 +113,7 @@ def normalize_authors(values: list[str] | str | None) -> list[str]:
 
 
 def is_generic(name: str, site_name: str | None = None) -> bool:
-    """A shared account rather than a person ("Redaksi", "Admin SulutAktual", the site's name)."""
+    """A shared account rather than a person ("Redaksi", "Admin Kabar Kota", the site's name)."""
     low = name.lower().strip()
     if low in GENERIC_AUTHORS or low.startswith(("admin ", "redaksi ", "tim ")):
         return True

@@ -78,6 +78,14 @@ _PROMO = re.compile(
     re.I,
 )
 
+# A closing note that the piece was updated ("Catatan redaksi: Artikel ini diperbarui pada ..."):
+# about the article, not of it; the correction itself is noticed from the changed text.
+_UPDATE_NOTE = re.compile(
+    r"^\s*(?:catatan\s+redaksi|editor'?s\s+note|update|pembaruan|koreksi|ralat|correction)\s*:"
+    r".{0,200}\b(?:diperbarui|diperbaharui|dikoreksi|diralat|updated|corrected)\b",
+    re.I | re.S,
+)
+
 
 # --------------------------------------------------------------------------- the tree
 
@@ -180,7 +188,12 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             _caption_figure(out, t)
             continue
         out.append(b)
-    while out and out[-1].text and len(out[-1].text) < 400 and _PROMO.search(out[-1].text):
+    while (
+        out
+        and out[-1].text
+        and len(out[-1].text) < 400
+        and (_PROMO.search(out[-1].text) or _UPDATE_NOTE.match(out[-1].text))
+    ):
         out.pop()
     bylines: list[_authors.Byline] = []
     text_idx = [i for i, b in enumerate(out) if b.text]

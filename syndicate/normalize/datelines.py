@@ -1,4 +1,4 @@
-"""The dateline that opens an article ("BITUNG –", "DetailNews.id, Bitung —", "<b>PALU</b> -"):
+"""The dateline that opens an article ("BITUNG –", "Outlet.id, Bitung —", "<b>PALU</b> -"):
 found in the first real paragraph of the body, taken out of the text and kept as its own field."""
 
 from __future__ import annotations

@@ -53,3 +53,13 @@ def test_text_box_cut_by_an_ad_box_joins_again():
     entry = extract_article(_page(body), "https://x.id/a")
     assert "Bagian pertama." in entry.content_text
     assert "Bagian kedua." in entry.content_text
+
+
+def test_closing_update_note_is_not_body_text():
+    body = (
+        f'<div class="post-text"><p>{PARA}</p><p>{PARA}</p><hr><p><em>Catatan redaksi: Artikel '
+        "ini diperbarui pada 9 Januari 2026 untuk memperbaiki data harga.</em></p></div>"
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert "Catatan redaksi" not in entry.content_text
+    assert entry.content_text.endswith("posko pengungsian.")
