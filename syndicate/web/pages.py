@@ -6,6 +6,7 @@ status helpers here (source_status, next_run_at) are also what `syndicate source
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -388,8 +389,12 @@ def tag_page(request: Request) -> Response:
     return render(request, "tag.html", tag=tag, items=items)
 
 
-def follow(request: Request) -> Response:
-    """The no-JavaScript remote follow: send the reader to their own server's follow dialog."""
+async def follow(request: Request) -> Response:
+    """The no-JavaScript remote follow: send the reader to their own server's follow dialog,
+    as that server's WebFinger names it (never to a host only the query string gave)."""
+    from syndicate.publish.activitypub.federation import federation_for
+    from syndicate.web.remote_follow import follow_dialog
+
     state: AppState = request.app.state.syndicate
     settings = state.settings
     source_id = request.query_params.get("source", "")
@@ -397,17 +402,15 @@ def follow(request: Request) -> Response:
         src = settings.source(source_id)
     except KeyError:
         return _not_found(request)
-    instance = parse_instance(request.query_params.get("instance", ""))
-    card = _card(state, src, 0)
-    if instance is None:
-        return render(
-            request,
-            "follow.html",
-            status_code=400,
-            source=card,
-            typed=request.query_params.get("instance", ""),
-        )
-    return RedirectResponse(remote_follow_url(instance, card["actor"]), status_code=303)
+    typed = request.query_params.get("instance", "")
+    instance = parse_instance(typed)
+    card = await asyncio.to_thread(_card, state, src, 0)
+    target = None
+    if instance is not None:
+        target = await follow_dialog(federation_for(state), instance, typed, card["actor"])
+    if target is None:
+        return render(request, "follow.html", status_code=400, source=card, typed=typed)
+    return RedirectResponse(target, status_code=303)
 
 
 def _not_found(request: Request) -> HTMLResponse:

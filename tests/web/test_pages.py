@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -179,25 +179,6 @@ def test_tag_page_lists_articles_across_sources_with_its_feeds(site) -> None:  #
     for _ in range(2):  # unknown tags are a (cached) 404 that still tells the reader why
         empty = s.server.get("/tags/nothinghere")
         assert empty.status_code == 404 and "Belum ada artikel" in empty.text
-
-
-def test_remote_follow_sends_the_reader_to_their_own_server(site) -> None:  # type: ignore[no-untyped-def]
-    s = site(seed=seed_newsroom)
-    resp = s.server.get(
-        "/follow", params={"source": "detailnews", "instance": "@ani@Mastodon.Social"}
-    )
-    assert resp.status_code == 303
-    loc = urlsplit(resp.headers["location"])
-    assert (loc.scheme, loc.netloc, loc.path) == (
-        "https",
-        "mastodon.social",
-        "/authorize_interaction",
-    )
-    assert parse_qs(loc.query)["uri"] == [f"{s.url}/users/detailnews"]
-    bad = s.server.get("/follow", params={"source": "detailnews", "instance": "not a server"})
-    assert bad.status_code == 400
-    assert "bukan alamat server" in bad.text and "not a Fediverse server" in bad.text
-    assert s.server.get("/follow", params={"source": "nope", "instance": "x.y"}).status_code == 404
 
 
 @pytest.mark.parametrize(
