@@ -4,8 +4,9 @@ Corrections. A route that gives no modification time for an article (an HTML lis
 feed without <updated>, a sitemap without <lastmod>) cannot tell us it was corrected. Such
 articles, when recent (published within RECENT of the source's newest article, and never after
 now), get a re-check schedule: conditional GETs at RECHECK_AGES after they were first seen
-(1 h, 3 h, 9 h, 24 h ... 7 days), and also whenever a listing that names them changed. At most
-MAX_RECHECKS per pass, through the fetcher (per-host delay and robots apply); a 304 costs nothing.
+(1 h, 3 h, 9 h, 24 h ... 7 days); a listing that names them and changed brings the next check
+forward (never more checks than steps). At most MAX_RECHECKS per pass, through the fetcher
+(per-host delay and robots apply); a 304 costs nothing.
 
 Removals. An article is re-requested when a complete listing no longer names it: it falls inside
 the listing's date window, or the previous pass's listing named it and this one does not (the
@@ -120,13 +121,15 @@ async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
     if not rows:
         return
     listed = ctx.window.keys if ctx.window is not None and not ctx.not_modified else set()
+    rows = [r for r in rows if r.started_at < now]  # not those this pass just stored
     due = [r for r in rows if r.due_at <= now]
     named = [r for r in rows if r.due_at > now and r.canonical_url in listed]
     for row in (due + named)[:MAX_RECHECKS]:
-        if row.due_at <= now:
-            ctx.store.advance_recheck(
-                row.article_id, next_due(row.started_at, now, row.step + 1), row.step + 1
-            )
+        # Either way it counts as the next step: a listing that changes every pass pulls the
+        # checks forward but never adds to them (at most len(RECHECK_AGES) per article).
+        ctx.store.advance_recheck(
+            row.article_id, next_due(row.started_at, now, row.step + 1), row.step + 1
+        )
         old = ctx.store.get_article(row.article_id)
         if old is None:
             continue

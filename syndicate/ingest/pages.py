@@ -7,9 +7,10 @@ extraction itself is normalize.extract's job.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import html as _html
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from syndicate import metrics
 from syndicate.ingest.context import IngestContext
@@ -34,7 +35,35 @@ class PageGone(Exception):
         self.url, self.status = url, status
 
 
-def _extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None) -> Entry:
+MAX_CLOCK_SKEW = timedelta(hours=12)  # a server Date further from our clock is not believed
+
+
+def rendered_at(resp: FetchResponse, fetched: datetime | None = None) -> datetime:
+    """When the server rendered the page: its Date header minus the cache Age, so "2 jam yang
+    lalu" counts back from the moment it was written (a CDN copy may be an hour old); our own
+    clock when the server gives no believable Date."""
+    fetched = fetched or datetime.now(UTC)
+    try:
+        date = email.utils.parsedate_to_datetime(resp.headers.get("date", ""))
+    except (TypeError, ValueError, IndexError):
+        return fetched
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    age = resp.headers.get("age", "").strip()
+    if age.isdigit():
+        date -= timedelta(seconds=int(age))
+    return date if abs(date - fetched) <= MAX_CLOCK_SKEW else fetched
+
+
+def _extract(
+    ctx: IngestContext,
+    html: str,
+    url: str,
+    hints: Entry | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    # `now` (the page's render time) and the source's zone resolve relative dates
+    # ("2 jam yang lalu", "kemarin") in the normaliser.
     return extract_article(
         html,
         url,
@@ -42,14 +71,20 @@ def _extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None
         language=ctx.language,
         selectors=ctx.source.selectors,
         hints=hints,
-        now=datetime.now(UTC),
+        now=now or datetime.now(UTC),
     )
 
 
-async def extract(ctx: IngestContext, html: str, url: str, hints: Entry | None = None) -> Entry:
+async def extract(
+    ctx: IngestContext,
+    html: str,
+    url: str,
+    hints: Entry | None = None,
+    now: datetime | None = None,
+) -> Entry:
     """extract_article in a worker thread: a big page takes a second of CPU, and the event loop
     also serves the web app and runs deliveries."""
-    return await asyncio.to_thread(_extract, ctx, html, url, hints)
+    return await asyncio.to_thread(_extract, ctx, html, url, hints, now)
 
 
 def _read_page(
@@ -62,7 +97,8 @@ def _read_page(
     html = resp.text
     if first and soft_404(html):
         raise PageGone(resp.request_url or resp.url, resp.status, "not-found page (HTTP 200)")
-    return html, _extract(ctx, html, resp.url, hints), next_page_url(html, resp.url)
+    entry = _extract(ctx, html, resp.url, hints, rendered_at(resp))
+    return html, entry, next_page_url(html, resp.url)
 
 
 def looks_like_article(entry: Entry) -> bool:
@@ -131,7 +167,7 @@ async def _amp_fallback(
     if not resp.ok:
         return entry
     amp_html = await asyncio.to_thread(lambda: resp.text)
-    amp_entry = await extract(ctx, amp_html, url, hints or entry)
+    amp_entry = await extract(ctx, amp_html, url, hints or entry, rendered_at(resp))
     if len(amp_entry.content_text) <= len(entry.content_text):
         return entry
     # Keep the main page's identity; take the AMP body (and anything the main page lacked).
