@@ -17,6 +17,7 @@ from typing import Any
 
 import feedparser
 
+from syndicate.boundary import MAX_TAGS
 from syndicate.ingest.context import IngestContext, Window
 from syndicate.ingest.fetcher import FetchResponse
 from syndicate.ingest.pages import article_or_note, fragment_or_note
@@ -106,11 +107,16 @@ def entry_from_item(
     updated = parse_feed_date(raw_updated) if raw_updated else None
     if ctx_localize:
         published, updated = ctx_localize(published), ctx_localize(updated)
-    tags = []
+    tags: list[str] = []
+    seen: set[str] = set()
     for t in item.get("tags", []):
         term = (t.get("label") or t.get("term") or "").strip()
-        if term and term not in tags and not term.startswith("http"):
+        if term and term not in seen and not term.startswith("http"):
+            seen.add(term)
             tags.append(term)
+            # A hostile feed may carry 150,000 categories per item; the boundary keeps 50.
+            if len(tags) >= 4 * MAX_TAGS:
+                break
     image = None
     for enc in item.get("enclosures", []) + item.get("media_content", []):
         if (enc.get("type") or "").startswith("image/") or enc.get("medium") == "image":

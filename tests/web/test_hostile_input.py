@@ -90,3 +90,16 @@ def test_one_bad_character_in_any_field_is_stored_clean(db_url, bad) -> None:  #
         assert got.url == "https://detailnews.id/ab/"
     finally:
         store.close()
+
+
+def test_a_feed_item_with_20000_categories_is_bounded_when_read() -> None:
+    from syndicate.ingest.feed import entry_from_item, parse_feed
+
+    cats = "".join(f"<category>kategori {i}</category>" for i in range(20_000))
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title>'
+        f"<link>https://site.example/a</link>{cats}</item></channel></rss>"
+    ).encode()
+    parsed = parse_feed(body, "https://site.example/feed")
+    got = entry_from_item(parsed.entries[0], "https://site.example/feed")
+    assert got is not None and 50 <= len(got.tags) <= 200
