@@ -17,7 +17,6 @@ from starlette.applications import Starlette
 from syndicate import files
 from syndicate.config import ConfigError, Settings, load_settings
 from syndicate.publish.activitypub import delivery
-from syndicate.publish.activitypub.federation import federation_for
 from syndicate.scheduler import IngestScheduler
 from syndicate.store import Store
 from syndicate.web.app import create_app
@@ -73,14 +72,6 @@ def remove_pid_file(path: Path) -> None:
 
 
 INGEST_GRACE = 2.0  # seconds running passes may finish in after SIGTERM
-
-
-class _DropCancelled(logging.Filter):
-    """At shutdown a cancelled ingest pass is expected, not an error worth a traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, asyncio.CancelledError)
 
 
 def uses_pid_file(settings: Settings) -> bool:
@@ -158,7 +149,6 @@ class Service:
 
         service = self.state.delivery = delivery.start(self.state)
         self._stops.append(lambda: service.stop(grace=DELIVERY_GRACE))
-        fed = federation_for(self.state)
         publisher = websub.start(
             lambda: self.state.settings,
             self.store,
@@ -167,7 +157,6 @@ class Service:
             node=self.state.node,
         )
         self._stops.append(publisher)
-        del fed  # created now so the web role and delivery share one
 
     def _terminate(self) -> None:
         log.info("SIGTERM: finishing in-flight work, then exiting")
@@ -192,13 +181,7 @@ class Service:
                 "interrupting %s; the next start picks them up again",
                 ", ".join(sorted(self.scheduler.running)),
             )
-        quiet = _DropCancelled()
-        logging.getLogger("apscheduler.executors.default").addFilter(quiet)
-        try:
-            await self.scheduler.shutdown()
-            await asyncio.sleep(0)  # let cancelled jobs unwind while the filter is on
-        finally:
-            logging.getLogger("apscheduler.executors.default").removeFilter(quiet)
+        await self.scheduler.shutdown()
 
     def reload(self) -> bool:
         """Re-read the config; a broken one is refused and the running one stays."""

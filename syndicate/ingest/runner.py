@@ -15,7 +15,7 @@ from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordp
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
-from syndicate.normalize.dedupe import fingerprint, same_story
+from syndicate.normalize.dedupe import bands, fingerprint, same_story
 from syndicate.store import Store
 
 log = logging.getLogger("syndicate.ingest")
@@ -208,8 +208,11 @@ def store_entries(store: Store, items: list[tuple[str, Entry]]) -> list[tuple[Ar
 def _fold_story(
     store: Store, article_id: str, source_id: str, entry: Entry, fp: int, published: datetime
 ) -> None:
-    """A reprint of another source's story (same press release) joins that story."""
-    for other in store.story_candidates(source_id, published, days=STORY_DAYS):
+    """A reprint of another source's story (same press release) joins that story. Candidates
+    come from the LSH band index (a lookup, flat in the number of stored articles)."""
+    text_bands = bands(entry.content_text or "")
+    store.save_bands(article_id, text_bands, published)
+    for other in store.band_candidates(source_id, text_bands, published, days=STORY_DAYS):
         if same_story(entry.content_text, other.content_text, fp, other.fingerprint):
             story = other.story_id or other.id
             store.set_story([other.id, article_id], story)

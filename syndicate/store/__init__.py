@@ -16,6 +16,7 @@ from syndicate.store.nodes import NodeQueries
 from syndicate.store.rechecks import RecheckQueries
 from syndicate.store.source_health import HealthQueries
 from syndicate.store.sources import SourceQueries
+from syndicate.store.story_bands import StoryBandQueries
 from syndicate.store.versions import VersionQueries
 
 __all__ = ["Store", "StorageError", "open_store"]
@@ -28,6 +29,7 @@ class Store(
     CursorQueries,
     NodeQueries,
     RecheckQueries,
+    StoryBandQueries,
     FederationQueries,
     VersionQueries,
     HealthQueries,

@@ -473,25 +473,6 @@ class ArticleQueries:
 
     # ---- ingest: near-duplicate folding and removal checks
 
-    def story_candidates(
-        self, source_id: str, published: datetime, *, days: int = 3, limit: int = 200
-    ) -> list[Article]:
-        """Active articles of OTHER sources published within `days` of a time, with a fingerprint."""
-        q = (
-            select(articles)
-            .where(
-                articles.c.source_id != source_id,
-                articles.c.status == ArticleStatus.ACTIVE.value,
-                articles.c.fingerprint.is_not(None),
-                articles.c.published >= published - timedelta(days=days),
-                articles.c.published <= published + timedelta(days=days),
-            )
-            .order_by(articles.c.first_seen)
-            .limit(limit)
-        )
-        with self.engine.connect() as conn:
-            return [row_to_article(r) for r in conn.execute(q)]
-
     def set_story(self, article_ids: list[str], story_id: str) -> None:
         """Put articles into one near-duplicate story."""
         with self.engine.begin() as conn:

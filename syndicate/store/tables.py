@@ -315,15 +315,15 @@ cluster_nodes = Table(
 
 # MinHash LSH bands of each article's text (normalize.dedupe.bands): reprint candidates are
 # the articles sharing a band, an index lookup however many articles are stored.
+# One B-tree (the primary key, clustered on SQLite) serves the lookup by band.
 story_bands = Table(
     "story_bands",
     metadata,
-    Column("band", BigInteger, nullable=False),
-    Column("article_id", String(16), nullable=False),
+    Column("band", BigInteger, primary_key=True),
+    Column("article_id", String(16), primary_key=True),
     Column("published", UTCDateTime),
+    sqlite_with_rowid=False,
 )
-Index("ix_story_bands_band", story_bands.c.band)
-Index("ix_story_bands_article", story_bands.c.article_id)
 
 # ---- issue 10 (migration 0005): quote stamps, replies, earlier article versions ------------
 

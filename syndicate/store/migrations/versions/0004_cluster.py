@@ -45,12 +45,45 @@ def upgrade() -> None:
     )
     op.create_table(
         "story_bands",
-        sa.Column("band", sa.BigInteger, nullable=False),
-        sa.Column("article_id", sa.String(16), nullable=False),
+        sa.Column("band", sa.BigInteger, primary_key=True),
+        sa.Column("article_id", sa.String(16), primary_key=True),
         sa.Column("published", UTCDateTime),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_story_bands_band", "story_bands", ["band"])
-    op.create_index("ix_story_bands_article", "story_bands", ["article_id"])
+    _band_recent_articles()
+
+
+def _band_recent_articles() -> None:
+    """Articles of the last week get their bands, so a reprint arriving just after the upgrade
+    is still folded (older ones are past the story window anyway)."""
+    from datetime import UTC, datetime, timedelta
+
+    from syndicate.normalize.dedupe import bands
+
+    conn = op.get_bind()
+    since = datetime.now(UTC) - timedelta(days=7)
+    articles = sa.table(
+        "articles",
+        sa.column("id"),
+        sa.column("content_text"),
+        sa.column("published", UTCDateTime),
+        sa.column("status"),
+    )
+    story_bands = sa.table(
+        "story_bands",
+        sa.column("band"),
+        sa.column("article_id"),
+        sa.column("published", UTCDateTime),
+    )
+    rows = conn.execute(
+        sa.select(articles.c.id, articles.c.content_text, articles.c.published).where(
+            articles.c.published >= since, articles.c.status == "active"
+        )
+    ).all()
+    for aid, text, published in rows:
+        values = [{"band": b, "article_id": aid, "published": published} for b in bands(text or "")]
+        if values:
+            conn.execute(sa.insert(story_bands), values)
 
 
 def downgrade() -> None:
