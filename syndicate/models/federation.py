@@ -7,10 +7,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-# Delivery row states (ap_deliveries.status holds at most 8 characters).
-PENDING, DONE, GONE, DEAD = "pending", "done", "gone", "dead"
-CANCELLED = "canceled"  # never sent: the article was removed first
-
 
 def host_of(url: str) -> str:
     """The lower-cased host[:port] of a URL: what deliveries and server health are keyed on."""
@@ -82,7 +78,7 @@ class DeliveryOutcome:
     lease_token: str
     host: str
     inbox: str
-    status: str  # pending (retry) / done / gone / dead
+    status: str  # a DeliveryState (syndicate.models.delivery_states), chosen by transition()
     attempts: int
     next_attempt_at: datetime | None = None
     last_status: int | None = None

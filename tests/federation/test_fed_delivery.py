@@ -12,8 +12,15 @@ import httpx
 from fedutil import instance, remote, remote_factory  # noqa: F401
 
 from syndicate.models import Entry
-from syndicate.models.federation import DONE, GONE, PENDING, DeliveryJob, NewActivity
-from syndicate.publish.activitypub.delivery import outcome_for, retry_delay, server_backoff
+from syndicate.models.delivery_states import (
+    DONE,
+    GONE,
+    PENDING,
+    retry_delay,
+    server_backoff,
+    transition,
+)
+from syndicate.models.federation import DeliveryJob, NewActivity
 from syndicate.store import open_store
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -208,13 +215,13 @@ def test_retry_policy() -> None:
     job = DeliveryJob(
         1, "a", "s", "https://x/inbox", "x", 3, now - timedelta(days=3, minutes=1), "t", {}, None
     )
-    assert outcome_for(job, 500, "HTTP 500", now).status == "dead"  # three days are over
+    assert transition(job, 500, "HTTP 500", now).status == "dead"  # three days are over
     young = DeliveryJob(1, "a", "s", "https://x/inbox", "x", 3, now, "t", {}, None)
-    assert outcome_for(young, 500, "HTTP 500", now).status == PENDING
-    assert outcome_for(young, 404, None, now).status == GONE
-    assert outcome_for(young, 400, None, now).status == "dead"
-    assert outcome_for(young, 429, None, now).status == PENDING
-    assert outcome_for(young, 401, None, now).status == PENDING  # as Mastodon: retried
+    assert transition(young, 500, "HTTP 500", now).status == PENDING
+    assert transition(young, 404, None, now).status == GONE
+    assert transition(young, 400, None, now).status == "dead"
+    assert transition(young, 429, None, now).status == PENDING
+    assert transition(young, 401, None, now).status == PENDING  # as Mastodon: retried
 
 
 # ---- claiming: several workers / processes on one database -----------------------------------
@@ -282,8 +289,8 @@ def test_finishing_a_batch_writes_results(db_url: str) -> None:
     jobs = s.claim_deliveries(10, timedelta(seconds=30))
     now = datetime.now(UTC)
     outs = [
-        outcome_for(jobs[0], 202, None, now, "cavage"),
-        outcome_for(jobs[1], 503, "HTTP 503", now),
+        transition(jobs[0], 202, None, now, "cavage"),
+        transition(jobs[1], 503, "HTTP 503", now),
     ]
     s.finish_deliveries(outs, server_backoff=server_backoff)
     rows = {d["id"]: d for d in s.deliveries()}
@@ -313,11 +320,9 @@ def test_a_batch_of_results_folds_each_servers_answers_in_order(db_url: str) -> 
     now = datetime.now(UTC)
     s.finish_deliveries(
         [
-            outcome_for(jobs["https://h.example/a"], 503, "HTTP 503", now),  # 5th: marked
-            outcome_for(jobs["https://h.example/b"], 202, None, now, "cavage"),  # back: woken
-            outcome_for(
-                jobs["https://g.example/inbox"], 202, None, now, "rfc9421"
-            ),  # first contact
+            transition(jobs["https://h.example/a"], 503, "HTTP 503", now),  # 5th: marked
+            transition(jobs["https://h.example/b"], 202, None, now, "cavage"),  # back: woken
+            transition(jobs["https://g.example/inbox"], 202, None, now, "rfc9421"),  # first contact
         ],
         server_backoff=server_backoff,
         now=now,

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from syndicate.config import settings_from_dict
 from syndicate.models import Entry
-from syndicate.models.federation import CANCELLED, DONE, PENDING
+from syndicate.models.delivery_states import CANCELLED, DONE, PENDING
 from syndicate.publish.activitypub.delivery import process_events
 from syndicate.publish.activitypub.federation import federation_for
 from syndicate.store import open_store

@@ -1,5 +1,5 @@
 """Delivery: article events become activities and rows in the delivery queue; async workers
-send them, signed, with exponential backoff for up to three days.
+send them, signed; the lifecycle (retries, give-up time) is syndicate.models.delivery_states.
 
 One process runs: an event poller (reads article_events after a stored cursor, so articles
 ingested by a separate `syndicate fetch` are sent within a second or two), a claimer (leases
@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from syndicate import backoff
 from syndicate.models import Change
-from syndicate.models.federation import DEAD, DONE, GONE, PENDING, DeliveryJob, DeliveryOutcome
+from syndicate.models.delivery_states import DONE, RETRY, transition
+from syndicate.models.federation import DeliveryJob, DeliveryOutcome
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.federation import Federation, HostState, federation_for
 from syndicate.publish.activitypub.outbox import activity_for_event
@@ -35,7 +34,6 @@ from syndicate.publish.events import EventFollower
 log = logging.getLogger("syndicate.delivery")
 
 CURSOR = "delivery"
-MAX_AGE = timedelta(days=3)  # give up on a delivery after this long
 POLL_EVERY = 1.0  # seconds between looks at article_events
 FLUSH_EVERY = 0.2
 FLUSH_BATCH = 64  # results written back in one transaction
@@ -44,60 +42,7 @@ HEARTBEAT = "delivery"
 CAVAGE, RFC9421 = "cavage", "rfc9421"
 
 
-# ---- policy (pure) --------------------------------------------------------------------------
-
-
-def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """1 min, 2, 4, … capped at 12 h, with ±10 % jitter so retries do not arrive in waves."""
-    return backoff.DELIVERY.delay(max(attempts, 1), rng)
-
-
-def server_backoff(failures: int) -> timedelta | None:
-    """After 5 failures in a row a server is marked unavailable: probed every 5 min, doubling
-    to at most 6 h, until it answers (or talks to our inbox)."""
-    return backoff.SERVER.delay(failures) if failures >= backoff.SERVER.first else None
-
-
-def outcome_for(
-    job: DeliveryJob,
-    status: int | None,
-    error: str | None,
-    now: datetime,
-    signature: str | None = None,
-) -> DeliveryOutcome:
-    """What one attempt means for the row and for the server's health."""
-    attempts = job.attempts + 1
-    healthy = job.server_healthy and signature in (None, job.signature)
-    o = DeliveryOutcome(
-        id=job.id,
-        lease_token=job.lease_token,
-        host=job.host,
-        inbox=job.inbox,
-        status=PENDING,
-        attempts=attempts,
-        last_status=status,
-        last_error=error,
-        signature=signature,
-    )
-    if status is not None and 200 <= status < 300:
-        # A known-healthy server that took the same signature needs no bookkeeping write.
-        o.status, o.server_ok, o.last_error = DONE, None if healthy else True, None
-        return o
-    if status in (404, 410):
-        o.status, o.server_ok = GONE, True  # the inbox (account) is gone; the server is fine
-        return o
-    # Like Mastodon: other 4xx are final; 401 (often a stale key cache there), 408, 429 are not.
-    if status is not None and 400 <= status < 500 and status not in (401, 408, 429):
-        o.status, o.server_ok = DEAD, True  # the server refuses this activity; retrying won't help
-        return o
-    o.server_ok = None if status in (401, 429) else False  # alive, just not taking it now
-    if now - job.created_at >= MAX_AGE:
-        o.status = DEAD
-        return o
-    o.next_attempt_at = now + retry_delay(attempts)
-    if now - job.created_at + (o.next_attempt_at - now) > MAX_AGE:
-        o.next_attempt_at = job.created_at + MAX_AGE  # one last try at the three-day mark
-    return o
+# ---- policy (pure): syndicate.models.delivery_states --------------------------------------
 
 
 def body_of(payload: dict[str, Any]) -> bytes:
@@ -131,7 +76,7 @@ def process_events(
                 # Followers only hear about changes to posts they were sent.
                 sent = any(d for _id, _t, d in store.activities_for_article(ev.article_id))
                 act.delivered = act.delivered and sent
-            if now - ev.at > MAX_AGE:
+            if now - ev.at > RETRY.give_up:
                 act.delivered = False  # a long outage: list it, do not push stale news
         queued += store.add_event_activity(
             act, ev.id, cursor=CURSOR, refresh_create=refresh, now=now
@@ -163,11 +108,11 @@ class Sender:
                 if 200 <= retry < 300 or first == RFC9421:
                     status, used = retry, other
         except FetchError as exc:  # address refused / unresolvable
-            return outcome_for(job, None, str(exc), now)
+            return transition(job, None, str(exc), now)
         except httpx.HTTPError as exc:
-            return outcome_for(job, None, f"{type(exc).__name__}: {exc}".strip(": "), now)
+            return transition(job, None, f"{type(exc).__name__}: {exc}".strip(": "), now)
         error = None if 200 <= status < 300 else f"HTTP {status}"
-        return outcome_for(job, status, error, datetime.now(UTC), used if status < 300 else None)
+        return transition(job, status, error, datetime.now(UTC), used if status < 300 else None)
 
     async def _post(self, url: str, body: bytes, private: str, key_id: str, scheme: str) -> int:
         sign = sign_rfc9421 if scheme == RFC9421 else sign_cavage
@@ -307,7 +252,7 @@ class DeliveryService:
                 outcome = await self.sender.attempt(job, body)
             except Exception as exc:  # a bug must not kill the worker or lose the row
                 log.exception("delivery %d to %s crashed", job.id, job.inbox)
-                outcome = outcome_for(job, None, f"internal error: {exc}", datetime.now(UTC))
+                outcome = transition(job, None, f"internal error: {exc}", datetime.now(UTC))
             finally:
                 self.in_flight.pop(job.id, None)
             if outcome.status != DONE:
@@ -344,9 +289,7 @@ class DeliveryService:
             return
         batch, self.results = self.results, []
         try:
-            await asyncio.to_thread(
-                self.fed.store.finish_deliveries, batch, server_backoff=server_backoff
-            )
+            await asyncio.to_thread(self.fed.store.finish_deliveries, batch)
         except Exception:
             log.exception("delivery: writing %d result(s) failed; they will be retried", len(batch))
 

@@ -12,12 +12,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 
-from syndicate.models.federation import (
-    CANCELLED,
+from syndicate.models.delivery_states import (
     DEAD,
     DONE,
-    GONE,
     PENDING,
+    Trigger,
+    is_final,
+    server_backoff,
+    target,
+)
+from syndicate.models.federation import (
     DeliveryJob,
     DeliveryOutcome,
     InboxStatus,
@@ -77,7 +81,7 @@ def withdraw(
     conn.execute(
         update(d)
         .where(d.c.activity_id.in_(prior), d.c.status == PENDING, idle)
-        .values(status=CANCELLED, lease_token=None)
+        .values(status=target(PENDING, Trigger.WITHDRAWN), lease_token=None)
     )
     rows = conn.execute(
         select(d.c.inbox, d.c.status, d.c.lease_until).where(
@@ -198,12 +202,12 @@ class DeliveryQueries:
         self,
         outcomes: Iterable[DeliveryOutcome],
         *,
-        server_backoff: Callable[[int], timedelta | None],
+        server_backoff: Callable[[int], timedelta | None] = server_backoff,
         now: datetime | None = None,
     ) -> None:
-        """Write back a batch of attempts in one transaction: the rows, the servers' health
-        (`server_backoff(consecutive failures)` -> how long to treat it as unavailable, or None),
-        and the followers behind inboxes that are gone."""
+        """Persist a batch of transition() results in one transaction: the rows, the servers'
+        health (`server_backoff(consecutive failures)` -> how long to treat it as unavailable, or
+        None), and the followers behind inboxes that are gone."""
         now = now or datetime.now(UTC)
         outcomes = list(outcomes)
         if not outcomes:
@@ -245,21 +249,22 @@ class DeliveryQueries:
                     "lease_until": None,
                     "lease_token": None,
                 }
-                if o.status == PENDING:
-                    values["next_attempt_at"] = o.next_attempt_at or now
-                else:
+                if is_final(o.status):
                     values["finished_at"] = now
+                else:
+                    values["next_attempt_at"] = o.next_attempt_at or now
                 conn.execute(
                     update(d)
                     .where(d.c.id == o.id, d.c.lease_token == o.lease_token)
                     .values(**values)
                 )
-                if o.status == GONE:
+                if o.status == target(PENDING, Trigger.INBOX_GONE):
+                    # The same news for every row still queued for that inbox.
                     prune_inbox(conn, o.inbox)
                     conn.execute(
                         update(d)
                         .where(d.c.inbox == o.inbox, d.c.status == PENDING)
-                        .values(status=GONE, finished_at=now, last_error="inbox is gone")
+                        .values(status=o.status, finished_at=now, last_error="inbox is gone")
                     )
             health = [o for o in outcomes if o.server_ok is not None]
             if health:

@@ -10,13 +10,8 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, u
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from syndicate.models.federation import (
-    DEAD,
-    PENDING,
-    DeliveryOutcome,
-    ServerStatus,
-    host_of,
-)
+from syndicate.models.delivery_states import DEAD, PENDING
+from syndicate.models.federation import DeliveryOutcome, ServerStatus, host_of
 from syndicate.store.federation.followers import list_followers
 from syndicate.store.tables import ap_deliveries, ap_servers
 
