@@ -6,7 +6,7 @@ Each site is served with tests/corpus/serve.py, state after state, on one port; 
 two passes (a removal is confirmed by a second 404/410 or not-found page). Scores per site:
 - found: truth articles stored, over truth articles (summed over states); an article stored twice
   or a stored page that is not in the truth counts against it;
-- tags: found articles whose stored tags equal the truth's tags (as sets);
+- tags, categories: found articles whose stored tags (categories) equal the truth's, as sets;
 - lifecycle: corrections (an `updated` event in the state that corrects it) and removals (a
   `removed` event) noticed, over those the truth lists; a spurious updated/removed event counts
   against it.
@@ -67,7 +67,7 @@ def score_site(site: str, verbose: bool) -> dict[str, tuple[int, int]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     states = truth(site, base)["states"]
-    counts = {"found": [0, 0], "tags": [0, 0], "lifecycle": [0, 0]}
+    counts = {"found": [0, 0], "tags": [0, 0], "categories": [0, 0], "lifecycle": [0, 0]}
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/bench.db")
         settings = settings_from_dict(
@@ -107,6 +107,13 @@ def score_site(site: str, verbose: bool) -> dict[str, tuple[int, int]]:
                     counts["tags"][1] += 1
                     if verbose and not ok:
                         print(f"  {site} {state}: tags {by_key[k][0].tags} != {want[k]['tags']}")
+                    got_cats = {c.casefold() for c in by_key[k][0].categories}
+                    ok = got_cats == {c.casefold() for c in want[k].get("categories") or []}
+                    counts["categories"][0] += ok
+                    counts["categories"][1] += 1
+                    if verbose and not ok:
+                        cats = (by_key[k][0].categories, want[k].get("categories"))
+                        print(f"  {site} {state}: categories {cats[0]} != {cats[1]}")
                 events = store.events_after(last)
                 every = store.latest_articles([site], limit=1000, include_removed=True)
                 urls = {a.id: a.canonical_url for a in every}
@@ -132,6 +139,11 @@ def score_site(site: str, verbose: bool) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+def _cells(counts: dict[str, tuple[int, int]]) -> list[str]:
+    widths = {"found": 7, "tags": 7, "categories": 10, "lifecycle": 9}
+    return [f"{ratio(counts[k]):>{w}.3f}" for k, w in widths.items()]
+
+
 def ratio(pair: tuple[int, int]) -> float:
     return pair[0] / pair[1] if pair[1] else 1.0
 
@@ -142,21 +154,15 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
     sites = args.site or sorted(p.stem for p in (CORPUS / "truth").glob("*.json"))
-    total = {"found": [0, 0], "tags": [0, 0], "lifecycle": [0, 0]}
-    print(f"{'site':<15} {'found':>7} {'tags':>7} {'lifecycle':>9}")
+    total = {"found": [0, 0], "tags": [0, 0], "categories": [0, 0], "lifecycle": [0, 0]}
+    print(f"{'site':<15} {'found':>7} {'tags':>7} {'categories':>10} {'lifecycle':>9}")
     for site in sites:
         counts = score_site(site, args.verbose)
         for k, (a, b) in counts.items():
             total[k][0] += a
             total[k][1] += b
-        print(
-            f"{site:<15} {ratio(counts['found']):>7.3f} {ratio(counts['tags']):>7.3f} "
-            f"{ratio(counts['lifecycle']):>9.3f}"
-        )
-    print(
-        f"{'all':<15} {ratio(tuple(total['found'])):>7.3f} {ratio(tuple(total['tags'])):>7.3f} "  # type: ignore[arg-type]
-        f"{ratio(tuple(total['lifecycle'])):>9.3f}"  # type: ignore[arg-type]
-    )
+        print(f"{site:<15} " + " ".join(_cells(counts)))
+    print(f"{'all':<15} " + " ".join(_cells({k: (v[0], v[1]) for k, v in total.items()})))
     return 0
 
 

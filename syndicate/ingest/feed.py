@@ -37,6 +37,7 @@ _MORE = re.compile(
     r"|read\s+more|continue\s+reading|lanjut(?:kan)?\s+membaca|the\s+post\s+.+\s+appeared\s+first\s+on)",
     re.I,
 )
+LABEL_SCHEME = "blogger.com/atom/ns"  # Atom category scheme (RSS domain) of Blogger labels
 FULL_TEXT_CHARS = 700  # an item with less text than this is treated as an excerpt
 MAX_FEED_PAGES = 20
 
@@ -85,7 +86,11 @@ def is_excerpt(entry: Entry) -> bool:
 
 
 def entry_from_item(
-    item: Any, feed_url: str, ctx_localize: Any = None, language: str | None = None
+    item: Any,
+    feed_url: str,
+    ctx_localize: Any = None,
+    language: str | None = None,
+    labels_are_sections: bool = False,
 ) -> Entry | None:
     link = item.get("link") or ""
     title = (item.get("title") or "").strip()
@@ -107,16 +112,21 @@ def entry_from_item(
     updated = parse_feed_date(raw_updated) if raw_updated else None
     if ctx_localize:
         published, updated = ctx_localize(published), ctx_localize(updated)
-    tags: list[str] = []
+    terms: list[str] = []
     seen: set[str] = set()
+    labels = labels_are_sections
     for t in item.get("tags", []):
         term = (t.get("label") or t.get("term") or "").strip()
+        labels = labels or LABEL_SCHEME in (t.get("scheme") or "")
         if term and term not in seen and not term.startswith("http"):
             seen.add(term)
-            tags.append(term)
+            terms.append(term)
             # A hostile feed may carry 150,000 categories per item; the boundary keeps 50.
-            if len(tags) >= 4 * MAX_TAGS:
+            if len(terms) >= 4 * MAX_TAGS:
                 break
+    # Blogger's labels are the blog's sections (its menu), not tags; elsewhere <category>
+    # terms are the post's tags (Ghost, WordPress: the page, when read, has the last word).
+    tags, categories = ([], terms) if labels else (terms, [])
     image = None
     for enc in item.get("enclosures", []) + item.get("media_content", []):
         if (enc.get("type") or "").startswith("image/") or enc.get("medium") == "image":
@@ -138,6 +148,7 @@ def entry_from_item(
         content_text=text,
         image=image,
         tags=tags,
+        categories=categories,
         language=item.get("language") or language,
         rules={"title": "feed", "content": "feed", "updated": "feed" if raw_updated else "none"},
     )
@@ -152,9 +163,10 @@ def next_link(parsed: Any) -> str | None:
 
 def feed_entries(parsed: Any, resp: FetchResponse, ctx: IngestContext) -> list[Entry]:
     language = (parsed.feed.get("language") or "").split("-")[0] or ctx.language
+    labels = "blogger" in str(parsed.feed.get("generator") or "").lower()
     out = []
     for item in parsed.entries:
-        entry = entry_from_item(item, resp.url, ctx.localize, language)
+        entry = entry_from_item(item, resp.url, ctx.localize, language, labels)
         if entry is not None:
             out.append(entry)
     return out

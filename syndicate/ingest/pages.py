@@ -204,6 +204,7 @@ async def from_fragment(ctx: IngestContext, entry: Entry) -> Entry:
     out.updated = entry.updated or out.updated
     out.image = out.image or entry.image
     out.tags = entry.tags or out.tags
+    out.categories = entry.categories or out.categories
     out.language = entry.language or out.language
     out.rules = {
         **entry.rules,

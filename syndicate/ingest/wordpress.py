@@ -96,29 +96,28 @@ def _rendered(post: dict, key: str) -> str:
     return str(value or "")
 
 
-def post_terms(post: dict, term_names: dict[str, dict[str, str]]) -> list[str]:
-    """Tag names then category names, from _embed or from the cached term lists."""
-    names: list[str] = []
+def post_terms(post: dict, term_names: dict[str, dict[str, str]]) -> tuple[list[str], list[str]]:
+    """(tags, categories) names, from _embed or from the cached term lists."""
+    found: dict[str, list[str]] = {"tags": [], "categories": []}
     embedded = (post.get("_embedded") or {}).get("wp:term") or []
     if embedded:
-        groups = sorted(
-            embedded, key=lambda g: 0 if g and g[0].get("taxonomy") == "post_tag" else 1
-        )
-        for group in groups:
+        for group in embedded:
             for term in group or []:
-                if term.get("taxonomy") in ("post_tag", "category"):
-                    names.append(plain(term.get("name")))
+                tax = {"post_tag": "tags", "category": "categories"}.get(term.get("taxonomy"))
+                if tax:
+                    found[tax].append(plain(term.get("name")))
     else:
         for tax in ("tags", "categories"):
             for tid in post.get(tax) or []:
                 name = term_names.get(tax, {}).get(str(tid))
                 if name:
-                    names.append(name)
-    out: list[str] = []
-    for n in names:
-        if n and n.lower() not in SKIP_TERMS and n not in out:
-            out.append(n)
-    return out
+                    found[tax].append(name)
+    out: dict[str, list[str]] = {"tags": [], "categories": []}
+    for tax, names in found.items():
+        for n in names:
+            if n and n.lower() not in SKIP_TERMS and n not in out[tax]:
+                out[tax].append(n)
+    return out["tags"], out["categories"]
 
 
 def post_to_entry(
@@ -140,6 +139,7 @@ def post_to_entry(
     updated = wp_time(post.get("modified"), post.get("modified_gmt")) or published
     guid = _rendered(post, "guid") or f"wp:{post.get('id')}"
     text = html_to_text(content)
+    tags, categories = post_terms(post, term_names)
     return Entry(
         url=link,
         canonical_url=canonicalize_url(link),
@@ -152,7 +152,8 @@ def post_to_entry(
         content_html=content,
         content_text=text,
         image=image,
-        tags=post_terms(post, term_names),
+        tags=tags,
+        categories=categories,
         rules={"title": "wp-json", "published": "wp-json", "content": "wp-json"},
     )
 

@@ -39,6 +39,12 @@ def test_auto_ingests_every_state_exactly(site, corpus_server, store):  # type: 
         assert not again.failed, again.error
         keys = set(stored_keys(store, site))
         assert keys == truth_keys(truth), f"{site} {state}: stored != truth"
+        # Tags and categories apart, as a reader of the site sees them (feeds, APIs, pages).
+        stored = {a.canonical_url: a for a in store.latest_articles([site], limit=1000)}
+        for a in truth["articles"]:
+            got = stored[stored_key(a)]
+            assert _fold(got.tags) == _fold(a["tags"]), (site, state, a["id"], got.tags)
+            assert _fold(got.categories) == _fold(a["categories"]), (site, state, a["id"])
 
         kinds = {(e.kind.value, store.get_article(e.article_id).canonical_url) for e in new_events}
         expected_new = {("new", k) for k in truth_keys(truth) - previous}
@@ -58,6 +64,10 @@ def test_auto_ingests_every_state_exactly(site, corpus_server, store):  # type: 
         assert sorted(gone_events) == sorted(removed)
         previous = keys
         server.stop()
+
+
+def _fold(names: list[str]) -> set[str]:
+    return {n.casefold() for n in names}
 
 
 def stored_key(article: dict) -> str:
