@@ -91,6 +91,21 @@ class FeedCache:
         feeds changed: the hub's fetch must not get the copy rendered before the change."""
         self._checked = 0.0
 
+    def peek(self, key: str, fmt: str, page: int = 1) -> RenderedFeed | None:
+        """The cached feed when it is known to be current without asking the store (checked
+        less than CHECK_EVERY ago); else None and the caller takes get() in a thread. No I/O,
+        so the event loop can call it: a cache hit then costs no thread-pool hop."""
+        if fmt not in FORMATS:
+            return None
+        key = feed_key(key)
+        with self._lock:
+            if time.monotonic() - self._checked >= CHECK_EVERY:
+                return None
+            cached = self._cache.get((key, fmt, page))
+            if cached is not None:
+                self._cache.move_to_end((key, fmt, page))
+            return cached
+
     def _refresh_version(self) -> None:
         now = time.monotonic()
         if now - self._checked < CHECK_EVERY:

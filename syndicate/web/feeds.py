@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from syndicate import metrics
-from syndicate.publish.feed_cache import MAX_PAGE, UnknownFeed
+from syndicate.publish.feed_cache import MAX_PAGE, RenderedFeed, UnknownFeed
 from syndicate.publish.feeds import FORMATS, ICON_SIZES
 from syndicate.web.state import AppState
 
@@ -23,8 +24,8 @@ def _page(request: Request) -> int | None:
     return max(int(raw), 1) if len(raw) <= 9 else MAX_PAGE + 1
 
 
-# Plain `def` handlers: Starlette runs them in its thread pool, so rendering and the database
-# never block the event loop (a 4 s render or a held write lock used to stall /healthz).
+# Run in the thread pool (see _feed), so rendering and the database never block the event
+# loop (a 4 s render or a held write lock used to stall /healthz).
 def _serve_feed(request: Request, key: str, fmt: str) -> Response:
     state: AppState = request.app.state.syndicate
     # Metric labels stay a small fixed set: unknown feeds and formats share one series.
@@ -41,6 +42,10 @@ def _serve_feed(request: Request, key: str, fmt: str) -> Response:
         return PlainTextResponse(
             f"no such feed: {shown}.{fmt[:10]} (page {page})\n", status_code=404
         )
+    return _answer(request, feed, key, fmt)
+
+
+def _answer(request: Request, feed: RenderedFeed, key: str, fmt: str) -> Response:
     headers = {
         "ETag": feed.etag,
         "Last-Modified": feed.last_modified,
@@ -53,12 +58,23 @@ def _serve_feed(request: Request, key: str, fmt: str) -> Response:
     return Response(feed.body, media_type=feed.content_type, headers=headers)
 
 
-def source_feed(request: Request) -> Response:
-    return _serve_feed(request, request.path_params["key"], request.path_params["fmt"])
+async def _feed(request: Request, key: str, fmt: str) -> Response:
+    """A feed that is cached and current is answered on the event loop (a dict lookup); the
+    rest (a render, a version check against the store) goes to the thread pool."""
+    state: AppState = request.app.state.syndicate
+    if request.query_params.get("page", "1") == "1":
+        feed = state.feeds.peek(key, fmt)
+        if feed is not None:
+            return _answer(request, feed, key, fmt)
+    return await run_in_threadpool(_serve_feed, request, key, fmt)
 
 
-def tag_feed(request: Request) -> Response:
-    return _serve_feed(request, "tag/" + request.path_params["tag"], request.path_params["fmt"])
+async def source_feed(request: Request) -> Response:
+    return await _feed(request, request.path_params["key"], request.path_params["fmt"])
+
+
+async def tag_feed(request: Request) -> Response:
+    return await _feed(request, "tag/" + request.path_params["tag"], request.path_params["fmt"])
 
 
 def opml_document(state: AppState, aggregate: bool = False) -> bytes:
