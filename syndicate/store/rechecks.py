@@ -83,9 +83,4 @@ class RecheckQueries:
             articles.c.source_id == source_id, articles.c.status == ArticleStatus.ACTIVE.value
         )
         with self.engine.connect() as conn:
-            value = conn.execute(q).scalar_one_or_none()
-        if value is not None and value.tzinfo is None:  # SQLite's max() bypasses the type
-            from datetime import UTC
-
-            value = value.replace(tzinfo=UTC)
-        return value
+            return conn.execute(q).scalar_one_or_none()  # type: ignore[no-any-return]

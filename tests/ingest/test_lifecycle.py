@@ -210,3 +210,27 @@ def test_a_feed_item_whose_page_404s_once_is_retried_while_the_feed_is_unchanged
     assert any(s == 304 and "/rss" in url for url, s, _c in fetcher.stats.log), fetcher.stats.log
     assert result.new == 1
     assert key in stored_keys(store, "lensautara")
+
+
+def test_rechecks_are_conditional_capped_and_take_turns(corpus_server, store, monkeypatch):  # type: ignore[no-untyped-def]  # noqa: F811
+    from syndicate.ingest import lifecycle
+
+    monkeypatch.setattr(lifecycle, "MAX_RECHECKS", 3)
+    server = corpus_server("gorontaloprov", "t0", "--quiet")
+    settings = corpus_settings(store.url, {"gorontaloprov": server.base})
+    run_pass(settings, store)
+    rows = store.rechecks("gorontaloprov")
+    assert len(rows) == 7  # an HTML listing dates nothing: every recent article is watched
+    for r in rows:  # as if an hour had passed
+        store.advance_recheck(r.article_id, r.started_at - timedelta(seconds=1), r.step)
+    pages = {r.url for r in rows}
+    checked: list[str] = []
+    for _ in range(3):
+        [result], fetcher = run_pass(settings, store)
+        assert result.updated == 0 and not result.failed
+        hits = [(url, s, c) for url, s, c in fetcher.stats.log if url in pages]
+        assert all(s == 304 and c for _u, s, c in hits), hits  # unchanged pages cost a 304
+        checked += [u for u, _s, _c in hits]
+        assert len(hits) <= 3
+    assert sorted(checked) == sorted(pages)  # each once, none twice, within three passes
+    assert all(r.step == 1 for r in store.rechecks("gorontaloprov"))
