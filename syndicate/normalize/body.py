@@ -98,6 +98,7 @@ def score_container(body: etree._Element) -> etree._Element | None:
         if final >= best_score:  # ">=": on a tie the deeper element wins
             best, best_score = el, final
     if best is not None:
+        best = _widen_to_prose(best, body)
         best = _lead_in(_with_siblings(_repeated_boxes(best, body), best_score, scores), body)
     return best
 
@@ -106,6 +107,32 @@ def _prose_len(el: etree._Element) -> int:
     """Characters of text outside links."""
     total = len(fold_ws(el.text_content()))
     return total - sum(len(fold_ws(a.text_content())) for a in el.iter("a"))
+
+
+def _paragraph_prose(el: etree._Element) -> int:
+    """Characters in real paragraphs (a sentence or more, few links) under `el`."""
+    total = 0
+    for p in el.iter("p"):
+        text = fold_ws(p.text_content())
+        if len(text) >= 60 and link_density(p, len(text)) < 0.3:
+            total += len(text)
+    return total
+
+
+def _widen_to_prose(best: etree._Element, body: etree._Element) -> etree._Element:
+    """The scored box can be one part of the article (a table of names, a list of steps, one
+    text module): climb while an ancestor holds clearly more real paragraphs around it."""
+    chosen, own = best, _paragraph_prose(best)
+    el = best
+    for _ in range(4):
+        el = el.getparent()
+        if el is None or el is body or el.tag in ("html", "body"):
+            break
+        wider = _paragraph_prose(el)
+        dense = link_density(el, len(fold_ws(el.text_content()))) >= 0.35
+        if wider >= own * 1.3 + 150 and not dense:
+            chosen, own = el, wider
+    return chosen
 
 
 def _box_key(el: etree._Element) -> tuple[str, str] | None:

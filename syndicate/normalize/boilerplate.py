@@ -38,6 +38,7 @@ BOILER_WORDS = {
     "header", "footer", "bagikan", "lainnya", "lain", "authorbox", "modal", "popup", "toolbar",
     "rating", "reaction", "reactions", "print", "next", "prev", "previous", "postnav", "byline",
 }  # fmt: skip
+_AMBIGUOUS_WORDS = {"header", "tag", "tags", "widget", "meta", "print", "rec", "rating", "lain"}
 _SOCIAL_EMBED = re.compile(
     r"\b(?:instagram-media|twitter-tweet|twitter-video|tiktok-embed|fb-post|fb-video|threads-post)\b"
 )
@@ -51,6 +52,22 @@ RELATED = re.compile(
     r"^\s*(?:baca\s+(?:juga|pula|selengkapnya)|simak\s+juga|lihat\s+juga|berita\s+terkait|"
     r"artikel\s+terkait|berita\s+lainnya|read\s+also|see\s+also|related|"
     r"(?:simak|tonton|saksikan)\s+(?:juga\s+)?video)\b\s*[:\-–]?",
+    re.I,
+)
+# The heading over a related-posts or headline list, in the languages of the open web: what
+# follows it at the end of a body is teasers, not text.
+RELATED_HEADING = re.compile(
+    r"^\s*(?:baca\s+juga|berita\s+(?:terkait|lainnya|terpopuler|terkini)|artikel\s+terkait|"
+    r"related(?:\s+(?:articles?|posts?|stories|news|content))?|read\s+(?:more|also|next)|"
+    r"more\s+(?:on\s+this|from|stories|news)\b.*|you\s+(?:might|may)\s+also\s+like|"
+    r"recommended(?:\s+for\s+you)?|see\s+also|further\s+reading|"
+    r"mehr\s+zum\s+thema|(?:zum\s+)?weiterlesen|lesen\s+sie\s+auch|auch\s+interessant|"
+    r"das\s+könnte\s+(?:dich|sie)\s+(?:auch\s+)?interessieren|schon\s+gelesen\??|"
+    r"empfehlungen(?:\s+aus\s+der\s+redaktion)?|mehr\s+(?:zu|aus|von)\s+.{1,40}|"
+    r"(?:à\s+)?lire\s+aussi|sur\s+le\s+même\s+sujet|"
+    r"(?:te\s+puede\s+interesar|notas?\s+relacionadas?|lee\s+también|también\s+te\s+puede)|"
+    r"zobacz\s+(?:także|też)|czytaj\s+(?:także|też)|leggi\s+anche|"
+    r"相关(?:阅读|新闻|文章)|热门推荐|推荐阅读)\s*[:：.!?…]*\s*$",
     re.I,
 )
 NOISE = re.compile(
@@ -128,10 +145,15 @@ def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> No
             _drop(child)
             continue
         words = class_words(child)
-        if words & BOILER_WORDS or "bacajuga" in "".join(words):
+        boiler = words & BOILER_WORDS
+        if boiler or "bacajuga" in "".join(words):
             # Guard: a wrapper holding most of the page's text (Blogger's "widget Blog") stays.
             text = child.text_content()
             wrapper = len(text) >= 0.4 * total or (p_total > 0 and _p_len(child) >= 0.5 * p_total)
+            # Words that also name article boxes (WordPress "tag-x" post classes, "entry-header"
+            # with the standfirst, a recipe "widget"): such a box full of paragraphs stays.
+            if boiler and boiler <= _AMBIGUOUS_WORDS and _p_len(child) >= 300:
+                wrapper = True
             if not wrapper or link_density(child, len(text)) > 0.5:
                 _drop(child)
                 continue
@@ -188,6 +210,7 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             _caption_figure(out, t)
             continue
         out.append(b)
+    out = _cut_related_tail(out)
     while (
         out
         and out[-1].text
@@ -209,6 +232,18 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
                 continue
         keep.append(b)
     return keep, bylines
+
+
+def _cut_related_tail(blocks: list[Block]) -> list[Block]:
+    """A "More on this" / "Weiterlesen" heading in the second half of a body: it and the
+    teaser list after it go."""
+    total = sum(len(b.text) for b in blocks)
+    seen = 0
+    for i, b in enumerate(blocks):
+        if seen >= total * 0.5 and len(b.text) <= 60 and RELATED_HEADING.match(b.text):
+            return blocks[:i]
+        seen += len(b.text)
+    return blocks
 
 
 def _caption_figure(out: list[Block], caption: str) -> None:

@@ -63,3 +63,35 @@ def test_closing_update_note_is_not_body_text():
     entry = extract_article(_page(body), "https://x.id/a")
     assert "Catatan redaksi" not in entry.content_text
     assert entry.content_text.endswith("posko pengungsian.")
+
+
+def test_a_table_of_signatories_does_not_win_over_the_letter_around_it():
+    names = "<br>".join(f"Name {i}, University {i}, writer" for i in range(60))
+    body = (
+        '<div class="letter"><p>Our cultural institutions are facing a moment of trial, and '
+        "the free exchange of information is becoming more constricted every day.</p>"
+        f"<p>{PARA}</p><p>{PARA}</p><table><tr><td>{names}</td></tr></table></div>"
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert entry.content_text.startswith("Our cultural institutions are facing")
+
+
+def test_a_more_on_this_heading_at_the_end_cuts_the_teaser_list():
+    teasers = "".join(f'<li><a href="/t{i}">Ein anderer Artikel {i}</a></li>' for i in range(4))
+    body = (
+        f'<div class="post-text"><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p>'
+        f"<h3>Mehr zum Thema</h3><ul>{teasers}</ul></div>"
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert "Mehr zum Thema" not in entry.content_text
+    assert "Ein anderer Artikel" not in entry.content_text
+
+
+def test_a_short_post_in_a_box_named_after_its_tag_is_not_dropped_as_a_tag_cloud():
+    # post_class() adds "tag-<slug>" for each tag; "tag" is also a tag-cloud word. A short post
+    # above three footer widgets with more text in all must keep its paragraphs.
+    about = "<p>" + "Kabar Kota adalah media daring yang berdiri sejak 2015 di Manado. " * 5
+    widgets = "".join(f'<div class="footer-widget">{about}</p></div>' for _ in range(3))
+    body = f'<div class="post-7 post tag-banjir"><p>{PARA}</p><p>{PARA}</p></div>{widgets}'
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert entry.content_text.startswith("Pemerintah kabupaten menyalurkan")
