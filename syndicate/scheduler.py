@@ -21,6 +21,7 @@ from syndicate.ingest.fetcher import Fetcher
 from syndicate.ingest.runner import fetch_options, make_fetcher, run_source
 from syndicate.models import PassResult
 from syndicate.store import Store
+from syndicate.websub_subscriber import fallback_interval
 
 log = logging.getLogger("syndicate.scheduler")
 HEARTBEAT = "scheduler"
@@ -174,6 +175,10 @@ class IngestScheduler:
         if result is not None:
             self.last_results[source_id] = result
         interval = self.settings.interval(src)
+        if (
+            result is not None and result.subscribed
+        ):  # pushed by a WebSub hub: polling is the fallback
+            interval = fallback_interval(interval)
         # From the pass's start: a slow pass does not push the whole schedule later.
         when = started + interval + timedelta(seconds=_jitter(interval))
         if result is None or result.failed:

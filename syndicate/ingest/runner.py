@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
-from syndicate import backoff, metrics
+from syndicate import backoff, metrics, websub_subscriber
 from syndicate.config import Settings, SourceSettings
 from syndicate.health import monitor as source_health
 from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordpress
@@ -170,6 +170,10 @@ async def run_source(
         robots = fetcher.robots_entry(source.url)
         if robots is not None and robots.status != "unreachable":
             state.cursor["robots"] = robots.to_dict()
+    if _is_http(source) and not result.failed:  # a feed that names a hub pushes to us
+        result.subscribed = await websub_subscriber.after_pass(
+            settings, store, source, state, ctx.pending, fetcher.client
+        )
     _record(store, state, result, now, route, ctx, retry_after)
     listed = None if result.failed or ctx.not_modified or not _is_http(source) else ctx.found
     await source_health.after_pass(

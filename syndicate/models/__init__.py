@@ -173,6 +173,7 @@ class PassResult:
     failure: dict[str, Any] | None = None
     route: str | None = None
     seconds: float = 0.0
+    subscribed: bool = False  # a WebSub hub pushes this source's feed: poll less often
 
     def summary(self) -> str:
         if self.failed:

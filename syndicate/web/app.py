@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from syndicate.config import Settings
 from syndicate.publish.feed_cache import FeedCache
 from syndicate.store import Store
-from syndicate.web import api, feeds, health, pages
+from syndicate.web import api, feeds, health, pages, websub_callback
 from syndicate.web import federation as federation_routes
 from syndicate.web import metrics as metrics_routes
 from syndicate.web.state import ROLES, AppState
@@ -25,6 +25,7 @@ def create_app(  # type: ignore[no-untyped-def]
     routes: list[BaseRoute] = [*health.routes, *metrics_routes.routes]
     if "web" in roles:
         routes += [*api.routes, *feeds.routes, *pages.routes, *federation_routes.routes]
+        routes += websub_callback.routes
     app = Starlette(routes=routes, lifespan=lifespan)
     # Starlette's own slash redirect builds Location from the request's Host header.
     app.router.redirect_slashes = False
