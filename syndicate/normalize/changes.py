@@ -66,3 +66,36 @@ def paragraph_changes(old_text: str, new_text: str) -> list[tuple[str | None, st
         for k in range(max(len(olds), len(news))):
             out.append((olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphEdits:
+    """Which paragraphs a correction touched, 1-based: `corrected` and `added` count in the new
+    text, `removed` in the old one."""
+
+    corrected: tuple[int, ...] = ()
+    added: tuple[int, ...] = ()
+    removed: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.corrected or self.added or self.removed)
+
+
+def paragraph_edits(old_text: str, new_text: str) -> ParagraphEdits:
+    """Paragraph numbers for a reader-facing "paragraph 2 corrected" line."""
+    a = [" ".join(p.split()) for p in old_text.split("\n\n") if p.strip()]
+    b = [" ".join(p.split()) for p in new_text.split("\n\n") if p.strip()]
+    corrected: list[int] = []
+    added: list[int] = []
+    removed: list[int] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "replace":
+            pairs = min(i2 - i1, j2 - j1)
+            corrected += range(j1 + 1, j1 + pairs + 1)
+            added += range(j1 + pairs + 1, j2 + 1)
+            removed += range(i1 + pairs + 1, i2 + 1)
+        elif tag == "insert":
+            added += range(j1 + 1, j2 + 1)
+        elif tag == "delete":
+            removed += range(i1 + 1, i2 + 1)
+    return ParagraphEdits(tuple(corrected), tuple(added), tuple(removed))
