@@ -24,13 +24,19 @@ REFETCH_AFTER = timedelta(seconds=60)  # a failed verification refetches a key a
 class FetchError(Exception):
     """A remote document could not be fetched; `status` is the HTTP status if there was one."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, *, network: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.network = network  # no answer at all (timeout, refused, DNS)
 
     @property
     def gone(self) -> bool:
         return self.status in (404, 410)
+
+    @property
+    def transient(self) -> bool:
+        """Worth trying again later: no answer, or the other server said it is busy or broken."""
+        return self.network or self.status in (408, 429) or (self.status or 0) >= 500
 
 
 class BlockedAddress(FetchError):
@@ -57,7 +63,7 @@ class PeerGuard:
                 f"not a public address: {why} (allow it with [federation] allow_private_networks)"
             ) from None
         except netguard.UnresolvableHost as exc:
-            raise FetchError(str(exc)) from None
+            raise FetchError(str(exc), network=True) from None
 
 
 def media_type_ok(content_type: str) -> bool:
@@ -96,7 +102,7 @@ async def fetch_document(
                 if len(body) > MAX_DOCUMENT_BYTES:
                     raise FetchError(f"GET {url}: document larger than {MAX_DOCUMENT_BYTES} bytes")
     except httpx.HTTPError as exc:
-        raise FetchError(f"GET {url}: {type(exc).__name__}: {exc}") from None
+        raise FetchError(f"GET {url}: {type(exc).__name__}: {exc}", network=True) from None
     try:
         doc = json.loads(body)
     except ValueError:
