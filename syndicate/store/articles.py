@@ -374,6 +374,23 @@ class ArticleQueries:
         with self.engine.connect() as conn:
             return conn.execute(q).first() is not None
 
+    def top_tags(self, source_id: str, limit: int = 10) -> list[str]:
+        """A source's most used tag slugs on its active articles (its featured tags)."""
+        n = func.count().label("n")
+        q = (
+            select(article_tags.c.slug, n)
+            .join(articles, articles.c.id == article_tags.c.article_id)
+            .where(
+                articles.c.source_id == source_id,
+                articles.c.status == ArticleStatus.ACTIVE.value,
+            )
+            .group_by(article_tags.c.slug)
+            .order_by(n.desc(), article_tags.c.slug)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [r.slug for r in conn.execute(q)]
+
     def latest_story_heads(
         self, source_ids: list[str] | None = None, *, limit: int = 50, offset: int = 0
     ) -> list[Article]:

@@ -29,19 +29,30 @@ class VersionQueries:
 
     def article_versions(self, article_id: str) -> list[ArticleVersion]:
         """Every earlier version, oldest first (the current text is the article itself)."""
+        return self.article_versions_for([article_id]).get(article_id, [])
+
+    def article_versions_for(self, article_ids: list[str]) -> dict[str, list[ArticleVersion]]:
+        """Earlier versions of several articles in one query (a feed page's corrected items)."""
+        if not article_ids:
+            return {}
         v = article_versions.c
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(article_versions).where(v.article_id == article_id).order_by(v.id)
+                select(article_versions)
+                .where(v.article_id.in_(sorted(set(article_ids))))
+                .order_by(v.article_id, v.id)
             ).all()
-        return [
-            ArticleVersion(
-                i + 1,
-                r.title,
-                r.summary,
-                r.content_text,
-                r.valid_from,
-                r.replaced_at,
+        out: dict[str, list[ArticleVersion]] = {}
+        for r in rows:
+            versions = out.setdefault(r.article_id, [])
+            versions.append(
+                ArticleVersion(
+                    len(versions) + 1,
+                    r.title,
+                    r.summary,
+                    r.content_text,
+                    r.valid_from,
+                    r.replaced_at,
+                )  # fmt: skip
             )
-            for i, r in enumerate(rows)
-        ]
+        return out
