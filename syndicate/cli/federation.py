@@ -1,4 +1,5 @@
-"""`syndicate followers SOURCE`: who follows a source, per inbox, and how deliveries there go."""
+"""`syndicate followers SOURCE`: who follows a source, per inbox, and how deliveries there go.
+`syndicate replies hide|show ID`: moderate a Fediverse reply shown under an article."""
 
 from __future__ import annotations
 
@@ -124,7 +125,39 @@ def cmd_followers(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replies(args: argparse.Namespace) -> int:
+    try:
+        settings = load(args)
+        store = open_configured_store(settings)
+    except (ConfigError, StorageError) as exc:
+        return fail(str(exc))
+    try:
+        if args.action == "list":
+            rows = store.replies(args.id, limit=1000, include_hidden=True)
+            for r in rows:
+                state = "hidden" if r.hidden else "shown"
+                print(f"{state}\t{r.activity_id}\t{r.actor_id}")
+            return 0
+        changed = store.hide_reply(args.id, hidden=args.action == "hide")
+    finally:
+        store.close()
+    if not changed:
+        return fail(f"no reply with activity or object id {args.id!r}")
+    print(f"{'hidden' if args.action == 'hide' else 'shown again'}: {args.id}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    r = subparsers.add_parser(
+        "replies",
+        help="hide or show a Fediverse reply under an article; list an article's replies",
+        description="hide/show ID: ID is the reply's Create activity id (or its Note id), "
+        "as `list ARTICLE_ID` prints them. Hidden replies stay stored but leave our pages and "
+        "the post's replies collection.",
+    )
+    r.add_argument("action", choices=["hide", "show", "list"])
+    r.add_argument("id", metavar="ID", help="activity id (hide/show) or article id (list)")
+    r.set_defaults(func=cmd_replies)
     p = subparsers.add_parser(
         "followers",
         help="list a source's Fediverse followers and delivery status per inbox",

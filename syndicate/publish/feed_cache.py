@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from syndicate.config import Settings
 from syndicate.models import Article, tag_slug
+from syndicate.publish.corrections import feed_corrections
 from syndicate.publish.feeds import FORMATS, FeedInfo, article_link, last_modified, render
 from syndicate.store import Store
 
@@ -250,6 +251,7 @@ class FeedCache:
             info.prev_url = {fmt: info.page_url(fmt, page - 1) for fmt in FORMATS}
         if key == "all":
             info.also_reported = self._also_reported(articles, info)
+        info.corrections = feed_corrections(self.store, self.settings, articles)
         return info, articles
 
     def _also_reported(self, articles: list[Article], info: FeedInfo) -> dict[str, list]:

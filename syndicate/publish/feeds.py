@@ -42,6 +42,7 @@ class FeedInfo:
     page: int = 1  # paged archive (RFC 5005): page 1 is the live feed, higher pages are older
     prev_url: dict[str, str] = field(default_factory=dict)  # fmt -> URL of the newer page
     icon: str = ""  # "detailnews" or "all": the square served at /icons/{icon}-{size}.png
+    corrections: dict[str, list[str]] = field(default_factory=dict)  # article id -> dated lines
 
     def icon_url(self, size: int) -> str | None:
         return f"{self.base_url}/icons/{self.icon}-{size}.png" if self.icon else None
@@ -86,6 +87,9 @@ def _content_html(article: Article, info: FeedInfo) -> str:
         html = f"<p>{_escape(article.summary)}</p>" if article.summary else ""
     else:
         html = article.content_html
+    fixes = info.corrections.get(article.id)
+    if fixes:  # visible corrections (publish.corrections), as on our page and in the Note
+        html += "<p><em>" + "<br>".join(_escape(line) for line in fixes) + "</em></p>"
     extra = info.also_reported.get(article.id)
     if extra:
         links = ", ".join(f'<a href="{_escape(url)}">{_escape(name)}</a>' for name, url in extra)

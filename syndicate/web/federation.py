@@ -19,8 +19,15 @@ from starlette.routing import Route
 from syndicate import __version__
 from syndicate.models import ArticleStatus
 from syndicate.publish.activitypub import vocab
-from syndicate.publish.activitypub.federation import MAX_INBOX_BYTES, Federation, federation_for
+from syndicate.publish.activitypub.federation import (
+    MAX_INBOX_BYTES,
+    Federation,
+    KeyUnavailable,
+    Unauthorized,
+    federation_for,
+)
 from syndicate.publish.activitypub.outbox import render_object
+from syndicate.publish.corrections import article_corrections
 from syndicate.store import Store
 from syndicate.web.state import AppState
 
@@ -165,8 +172,18 @@ async def actor(request: Request) -> Response:
         site_url=src.url,
         public_key_pem=public,
         published=created,
+        other_urls=tuple(u for u in (src.feed_url,) if u),
     )
     return ap_json(doc, cache=300)
+
+
+async def featured_tags(request: Request) -> Response:
+    fed = _fed(request)
+    sid = request.path_params["id"]
+    if sid not in fed.sources():
+        return not_found("no such actor")
+    slugs = await asyncio.to_thread(fed.store.top_tags, sid)
+    return ap_json(vocab.featured_tags(fed.urls, sid, slugs))
 
 
 async def profile_alias(request: Request) -> Response:
@@ -244,7 +261,8 @@ async def _inbox(request: Request, source_id: str | None) -> Response:
     path = raw_path.decode("latin-1").split("?", 1)[0]
     query = request.scope.get("query_string", b"").decode("latin-1")
     result = await _fed(request).receive(source_id, "POST", path, query, headers, body)
-    return PlainTextResponse(result.message + "\n", status_code=result.status)
+    retry = {"Retry-After": "60"} if result.status == 503 else None
+    return PlainTextResponse(result.message + "\n", status_code=result.status, headers=retry)
 
 
 async def user_inbox(request: Request) -> Response:
@@ -284,6 +302,36 @@ async def followers(request: Request) -> Response:
     return await _paged_collection(request, "followers", Store.follower_count, Store.follower_ids)
 
 
+async def followers_synchronization(request: Request) -> Response:
+    """FEP-8fcf partial followers collection: our followers on the requesting server only. The
+    GET must be signed; the signer's host says which part of the collection it gets."""
+    fed = _fed(request)
+    sid = request.path_params["id"]
+    if sid not in fed.sources():
+        return not_found("no such actor")
+    headers = {name: ", ".join(request.headers.getlist(name)) for name in request.headers}
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    try:
+        signer = await fed.authenticate(
+            "GET", raw_path.decode("latin-1").split("?", 1)[0], query, headers, None
+        )
+    except Unauthorized as exc:
+        status = 503 if isinstance(exc, KeyUnavailable) else 401
+        return PlainTextResponse(f"{exc}\n", status_code=status, headers=AP_HEADERS)
+    host = urlsplit(signer.actor_id).netloc
+    ids = await asyncio.to_thread(fed.followers_on_host, sid, host)
+    url = fed.urls.collection(sid, "followers_synchronization")
+    doc = {
+        "@context": vocab.AS,
+        "id": url,
+        "type": "OrderedCollection",
+        "totalItems": len(ids),
+        "orderedItems": ids,
+    }
+    return ap_json(doc, cache=0)
+
+
 async def empty_collection(request: Request) -> Response:
     fed = _fed(request)
     sid = request.path_params["id"]
@@ -315,7 +363,8 @@ async def status(request: Request) -> Response:
     if article.status == ArticleStatus.REMOVED:
         return ap_json(vocab.tombstone(fed.urls, sid, aid, article.removed_at), status=410)
     counts = await asyncio.to_thread(post_counts, fed.store, aid, fed.urls)
-    return ap_json(render_object(fed.settings, article, counts=counts))
+    fixes = await asyncio.to_thread(article_corrections, fed.store, fed.settings, article)
+    return ap_json(render_object(fed.settings, article, counts=counts, corrections=fixes))
 
 
 def post_counts(store: Store, article_id: str, urls: vocab.Urls) -> vocab.PostCounts:
@@ -420,8 +469,10 @@ routes = [
     Route("/users/{id}/inbox", user_inbox, methods=["POST"]),
     Route("/users/{id}/outbox", outbox),
     Route("/users/{id}/followers", followers),
+    Route("/users/{id}/followers_synchronization", followers_synchronization),
     Route("/users/{id}/following", empty_collection),
     Route("/users/{id}/featured", empty_collection),
+    Route("/users/{id}/collections/tags", featured_tags),
     Route("/users/{id}/statuses/{article_id}", status),
     Route("/users/{id}/statuses/{article_id}/replies", post_collection),
     Route("/users/{id}/statuses/{article_id}/likes", post_collection),

@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+import lxml.html
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from lxml import etree
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +29,8 @@ from syndicate.health.monitor import current as current_health
 from syndicate.health.texts import public_status
 from syndicate.models import Article, ArticleStatus, SourceState, tag_slug
 from syndicate.models.health import HealthPass
+from syndicate.publish.corrections import MONTHS_ID as _MONTHS
+from syndicate.publish.corrections import article_corrections
 from syndicate.publish.feeds import article_link
 from syndicate.store import Store
 from syndicate.web.state import AppState
@@ -37,24 +41,30 @@ templates = Environment(
 )
 
 _DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 _INSTANCE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 
 
+REPLIES_SHOWN = 50
+
 # ---- plain helpers (no I/O) -------------------------------------------------------------------
+
+
+def image_size(article: Article) -> tuple[int, int] | None:
+    """(width, height) of the lead image, from its <img> in the article's own HTML (link
+    previews size their card from og:image:width/height); None when the page does not say."""
+    if not article.image or not article.content_html:
+        return None
+    try:
+        doc = lxml.html.fragment_fromstring(article.content_html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return None
+    for img in doc.iter("img"):
+        if img.get("src") != article.image:
+            continue
+        w, h = img.get("width", ""), img.get("height", "")
+        if w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0:
+            return int(w), int(h)
+    return None
 
 
 def local_time(dt: datetime | None, tz: tzinfo, *, weekday: bool = False) -> str:
@@ -322,19 +332,28 @@ def source_page(request: Request) -> Response:
     )
 
 
-def article_page(request: Request) -> Response:
+def _live_article(request: Request) -> tuple[AppState, Article, SourceSettings] | Response:
+    """The article /articles/{id}… names with its source, or the 404/410 page to answer."""
     state: AppState = request.app.state.syndicate
     article = state.store.get_article(request.path_params["id"])
-    settings = state.settings
     if article is None:
         return _not_found(request)
     try:
-        src = settings.source(article.source_id)
+        src = state.settings.source(article.source_id)
     except KeyError:
         return _not_found(request)
-    base = settings.server.base_url
     if article.status == ArticleStatus.REMOVED:
         return render(request, "gone.html", status_code=410, source=_card(state, src, 0))
+    return state, article, src
+
+
+def article_page(request: Request) -> Response:
+    found = _live_article(request)
+    if isinstance(found, Response):
+        return found
+    state, article, src = found
+    settings = state.settings
+    base = settings.server.base_url
     tz = _tz(settings, src)
     also = []
     if article.story_id:
@@ -353,10 +372,25 @@ def article_page(request: Request) -> Response:
                     "url": article_link(other, base),
                 }
             )
+    replies = []
+    if src.replies == "show":
+        replies = [
+            {
+                "author": r.actor_id,
+                "url": r.url or r.object_id,
+                "html": Markup(r.content_html),  # sanitised with nh3 when it arrived
+                "when": local_time(r.published or r.received_at, tz),
+            }
+            for r in state.store.replies(article.id, limit=REPLIES_SHOWN)
+        ]
     return render(
         request,
         "article.html",
         article=article,
+        corrections=article_corrections(state.store, settings, article),
+        has_versions=bool(state.store.article_versions(article.id)),
+        replies=replies,
+        image_size=image_size(article),
         source=_card(state, src, 0),
         link=article_link(article, base),
         full=settings.content(src) == "full",
@@ -366,6 +400,34 @@ def article_page(request: Request) -> Response:
         else "",
         also=also,
         tags=[(t, tag_slug(t)) for t in article.tags if tag_slug(t)],
+    )
+
+
+def versions_page(request: Request) -> Response:
+    """/articles/{id}/versions: the text readers saw before each correction, newest last."""
+    found = _live_article(request)
+    if isinstance(found, Response):
+        return found
+    state, article, src = found
+    settings = state.settings
+    tz = _tz(settings, src)
+    versions = [
+        {
+            "number": v.number,
+            "title": v.title,
+            "paragraphs": [p for p in (v.content_text or v.summary).split("\n\n") if p.strip()],
+            "from": local_time(v.valid_from, tz) if v.valid_from else "",
+            "until": local_time(v.replaced_at, tz),
+        }
+        for v in state.store.article_versions(article.id)
+    ]
+    return render(
+        request,
+        "versions.html",
+        article=article,
+        source=_card(state, src, 0),
+        versions=versions,
+        corrections=article_corrections(state.store, settings, article),
     )
 
 
@@ -421,6 +483,7 @@ routes = [
     Route("/", index),
     Route("/sources/{id}", source_page),
     Route("/articles/{id}", article_page),
+    Route("/articles/{id}/versions", versions_page),
     Route("/tags/{tag}", tag_page),
     Route("/follow", follow),
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

@@ -62,6 +62,7 @@ async def test_fedify_follows_reads_quotes_and_sees_removal(tmp_path) -> None:
         assert update["scheme"] == "rfc9421"
         assert (await peer.state())["refusedForRfc9421"] >= 1
         assert "koordinasi 1</strong>" in update["object"]["content"]
+        assert "judul diubah; paragraf 1 dikoreksi" in update["object"]["content"]  # visible
         assert update["object"]["updated"]
         await peer.control("require-rfc9421", on=False)
 

@@ -18,7 +18,7 @@ from syndicate import safejson
 from syndicate.config import Settings
 from syndicate.http import client_for
 from syndicate.models import Article, ArticleStatus, new_id
-from syndicate.models.federation import NewActivity, RemoteActor, Reply
+from syndicate.models.federation import DeliveryJob, NewActivity, RemoteActor, Reply
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.remote import (
     KEY_TTL,
@@ -100,6 +100,11 @@ class Unauthorized(Exception):
     pass
 
 
+class KeyUnavailable(Unauthorized):
+    """The signer's key could not be fetched for a reason that may pass (timeout, 5xx): 503, so
+    the sender retries (as Mastodon >= 4.6 does) instead of dropping the activity on a 401."""
+
+
 class Federation:
     def __init__(self, state: HostState) -> None:
         self.state = state
@@ -112,6 +117,8 @@ class Federation:
         # key id -> (monotonic time, actor) of fetched keys that did not verify yet
         self._unverified: dict[str, tuple[float, RemoteActor]] = {}
         self.gone_checks = FetchBudget()
+        # source id -> (monotonic time, {host: follower ids}) for FEP-8fcf digests
+        self._sync: dict[str, tuple[float, dict[str, list[str]]]] = {}
         self.wake_event = asyncio.Event()
 
     # ---- shared resources -------------------------------------------------------------------
@@ -164,6 +171,38 @@ class Federation:
 
     def sources(self) -> dict[str, Any]:
         return {s.id: s for s in self.settings.sources if s.enabled}
+
+    # ---- FEP-8fcf followers synchronisation -------------------------------------------------
+
+    def followers_on_host(self, source_id: str, host: str) -> list[str]:
+        """The follower ids of a source whose actors live on `host` (host[:port])."""
+        return [
+            f.actor_id
+            for f in self.store.followers(source_id)
+            if urlsplit(f.actor_id).netloc.lower() == host.lower()
+        ]
+
+    async def followers_sync(self, job: DeliveryJob) -> dict[str, str] | None:
+        """The Collection-Synchronization header for a followers-addressed delivery: the digest
+        of our followers on the inbox's server, so it can notice and repair a drift. Cached per
+        source for SYNC_TTL seconds (a stale digest only makes the other side re-check)."""
+        followers = self.urls.collection(job.source_id, "followers")
+        addressed = [*_as_list(job.payload.get("to")), *_as_list(job.payload.get("cc"))]
+        if followers not in addressed:
+            return None
+        now = time.monotonic()
+        hit = self._sync.get(job.source_id)
+        if hit is None or now - hit[0] > SYNC_TTL:
+            by_host: dict[str, list[str]] = {}
+            for f in await asyncio.to_thread(self.store.followers, job.source_id):
+                by_host.setdefault(urlsplit(f.actor_id).netloc.lower(), []).append(f.actor_id)
+            hit = self._sync[job.source_id] = (now, by_host)
+        ids = hit[1].get(job.host.lower())
+        if not ids:
+            return None
+        return {
+            "Collection-Synchronization": vocab.followers_sync_header(self.urls, job.source_id, ids)
+        }
 
     # ---- our keys ---------------------------------------------------------------------------
 
@@ -222,7 +261,7 @@ class Federation:
     # ---- inbox ------------------------------------------------------------------------------
 
     async def authenticate(
-        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None
     ) -> RemoteActor:
         """The remote actor who signed this request, or Unauthorized (with the reason)."""
         base = self.settings.server.base_url
@@ -238,6 +277,8 @@ class Federation:
         except SignatureError as exc:
             raise Unauthorized(str(exc)) from None
         except FetchError as exc:
+            if exc.transient:
+                raise KeyUnavailable(f"cannot fetch the key now: {exc}") from None
             raise Unauthorized(f"cannot check the key: {exc}") from None
         seen = await asyncio.to_thread(
             self.store.signature_seen,
@@ -267,6 +308,9 @@ class Federation:
             activity = None
         try:
             actor = await self.authenticate(method, path, query, headers, body)
+        except KeyUnavailable as exc:
+            log.info("inbox %s: key unavailable, asked to retry: %s", path, exc)
+            return InboxResult(503, str(exc))
         except Unauthorized as exc:
             gone = await self._deleted_actor(activity, headers, body, str(exc))
             if gone is not None:
@@ -514,6 +558,13 @@ class Federation:
         )
         new = await asyncio.to_thread(self.store.add_reply, reply)
         return InboxResult(202, "reply stored" if new else "reply already stored")
+
+
+SYNC_TTL = 60.0
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 REPLY_TAGS = {"p", "br", "a", "span", "strong", "em", "b", "i", "u", "ul", "ol", "li"}

@@ -19,7 +19,7 @@ def render_object(
     *,
     force_updated: datetime | None = None,
     counts: vocab.PostCounts | None = None,
-    correction: str | None = None,
+    corrections: list[str] | None = None,
 ) -> dict:
     """The Note/Article JSON of an article, as its source is configured."""
     urls = vocab.Urls(settings.server.base_url)
@@ -41,14 +41,21 @@ def render_object(
         force_updated=force_updated,
         quotes=quotes,
         counts=counts,
-        correction=correction,
+        corrections=tuple(corrections or ()),
     )
 
 
 def activity_for_event(
-    settings: Settings, event: ArticleEvent, article: Article | None, now: datetime | None = None
+    settings: Settings,
+    event: ArticleEvent,
+    article: Article | None,
+    now: datetime | None = None,
+    corrections: list[str] | None = None,
 ) -> tuple[NewActivity | None, dict[str, Any] | None]:
     """(activity to store and send, refreshed object for the article's Create) for one event.
+
+    `corrections` (publish.corrections) are shown in the Update's text, so followers see what
+    changed, not just a silently different post.
 
     None when there is nothing to say: an unknown source, a missing article, or an update that
     arrives for an article that is gone again."""
@@ -89,7 +96,7 @@ def activity_for_event(
             if article.updated and article.published and article.updated > article.published
             else event.at
         )
-        obj = render_object(settings, article, force_updated=stamp)
+        obj = render_object(settings, article, force_updated=stamp, corrections=corrections)
         payload = vocab.update(urls, aid, obj)
         return activity("Update", payload, event.at, delivered=not event.backfill), obj
     if event.kind == Change.REMOVED:

@@ -135,10 +135,12 @@ def sign_cavage(
     url: str,
     body: bytes | None = None,
     now: datetime | None = None,
+    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Headers for a draft-cavage signed request: Host, Date, Digest (with a body), Signature.
 
     POST signs `(request-target) host date digest`; GET signs `(request-target) host date`.
+    `extra` headers (e.g. FEP-8fcf Collection-Synchronization) are sent and signed too.
     """
     headers = {"Host": host_header(url), "Date": http_date(now)}
     lines = [f"(request-target): {method.lower()} {_target(url)}", f"host: {headers['Host']}"]
@@ -148,6 +150,10 @@ def sign_cavage(
         headers["Digest"] = digest_header(body)
         lines.append(f"digest: {headers['Digest']}")
         names.append("digest")
+    for name, value in (extra or {}).items():
+        headers[name] = value
+        lines.append(f"{name.lower()}: {value}")
+        names.append(name.lower())
     sig = _sign(load_private_key(private_pem), "\n".join(lines).encode())
     headers["Signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
@@ -164,15 +170,20 @@ def sign_rfc9421(
     body: bytes | None = None,
     now: datetime | None = None,
     label: str = "sig1",
+    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Headers for an RFC 9421 signed request as Mastodon 4.5 checks it: `@method`,
-    `@target-uri` (and `content-digest` with a body), `created`, `keyid`, rsa-v1_5-sha256."""
+    `@target-uri` (and `content-digest` with a body), `created`, `keyid`, rsa-v1_5-sha256.
+    `extra` headers are sent and signed as components too."""
     created = int((now or datetime.now(UTC)).timestamp())
     headers = {"Host": host_header(url), "Date": http_date(now)}
     components = [("@method", method.upper()), ("@target-uri", url)]
     if body is not None:
         headers["Content-Digest"] = content_digest_header(body)
         components.append(("content-digest", headers["Content-Digest"]))
+    for name, value in (extra or {}).items():
+        headers[name] = value
+        components.append((name.lower(), value))
     params = (
         "(" + " ".join(f'"{name}"' for name, _ in components) + ")"
         f';created={created};keyid="{key_id}";alg="{RFC9421_ALG}"'

@@ -8,6 +8,7 @@ would become a content warning); hashtags are Hashtag objects; `published` is th
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ LD_MEDIA = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"
 INSTANCE = "~instance"  # key owner name of the instance actor (cannot be a source id)
 LEAD_LIMIT = 500  # characters of lead text in a Note
 PAGE_SIZE = 20
+CORRECTIONS_IN_NOTE = 3
 
 ACTOR_CONTEXT: list[Any] = [
     AS,
@@ -40,7 +42,22 @@ ACTOR_CONTEXT: list[Any] = [
         "PropertyValue": "schema:PropertyValue",
         "value": "schema:value",
         "webfinger": "https://purl.archive.org/socialweb/webfinger#webfinger",
+        "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+        "implements": {"@id": "https://w3id.org/fep/844e/implements", "@type": "@id"},
+        "gts": "https://gotosocial.org/ns#",
+        "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+        "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+        "canFeature": {"@id": "http://joinmastodon.org/ns#canFeature", "@type": "@id"},
     },
+]
+# FEP-844e: what the application actor tells other servers it speaks.
+IMPLEMENTS = [
+    {
+        "name": "RFC-9421: HTTP Message Signatures",
+        "href": "https://datatracker.ietf.org/doc/html/rfc9421",
+    },
+    {"name": "FEP-044f: Consent-respecting quote posts", "href": "https://w3id.org/fep/044f"},
+    {"name": "FEP-8fcf: Followers collection synchronization", "href": "https://w3id.org/fep/8fcf"},
 ]
 # GoToSocial's interaction policies (which Mastodon >= 4.5 reads for quotes) and FEP-044f terms.
 INTERACTION_TERMS: dict[str, Any] = {
@@ -172,8 +189,13 @@ def source_actor(
     site_url: str,
     public_key_pem: str,
     published: datetime,
+    other_urls: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The Service actor of one news source (a bot badge on Mastodon)."""
+    """The Service actor of one news source (a bot badge on Mastodon).
+
+    `attributionDomains` lists the source's domain(s) (`site_url` and `other_urls`, e.g. its
+    feed) and our own host: Mastodon honours `fediverse:creator` on a page only when the page's
+    host is listed, and our /articles/{id} pages carry it."""
     actor = urls.actor(source_id)
     domain = _site_domain(site_url)
     summary = f"<p>{escape(description)}</p>" if description else ""
@@ -203,10 +225,15 @@ def source_actor(
         "indexable": True,
         "published": iso(published),
         "webfinger": urls.acct(source_id),
+        "featuredTags": urls.collection(source_id, "collections/tags"),
+        # Mastodon 4.6 collections: anyone may feature this account without asking.
+        "interactionPolicy": {"canFeature": {"automaticApproval": [PUBLIC]}},
         "attachment": [],
     }
+    domains = [d for d in (domain, *map(_site_domain, other_urls)) if d]
+    domains.append(urlsplit(urls.base).hostname or urls.host)
+    doc["attributionDomains"] = list(dict.fromkeys(domains))
     if domain:
-        doc["attributionDomains"] = [domain]
         doc["attachment"].append(
             {
                 "type": "PropertyValue",
@@ -237,6 +264,7 @@ def instance_actor(urls: Urls, public_key_pem: str, published: datetime) -> dict
         "discoverable": False,
         "indexable": False,
         "published": iso(published),
+        "implements": IMPLEMENTS,
     }
 
 
@@ -275,13 +303,16 @@ def hashtags(urls: Urls, tags: list[str]) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def note_content(urls: Urls, article: Article, original: str, correction: str | None = None) -> str:
+def note_content(
+    urls: Urls, article: Article, original: str, corrections: tuple[str, ...] = ()
+) -> str:
     """Headline in bold, the lead, the correction line if any, a link to the original article,
     hashtags: HTML inside Mastodon's sanitiser allowlist (p, strong, em, a, span)."""
     parts = [f"<p><strong>{escape(article.title)}</strong></p>"]
     parts += [f"<p>{escape(p)}</p>".replace("\n", "<br>") for p in _lead_paragraphs(article)]
-    if correction:
-        parts.append(f"<p><em>{escape(correction)}</em></p>")
+    if corrections:  # the latest few; our page lists them all with the earlier versions
+        lines = "<br>".join(escape(c) for c in corrections[-CORRECTIONS_IN_NOTE:])
+        parts.append(f"<p><em>{lines}</em></p>")
     parts.append(
         f'<p><a href="{escape(original)}" rel="nofollow noopener" target="_blank">'
         f"{escape(_display_link(original))}</a></p>"
@@ -315,14 +346,14 @@ def post_object(
     force_updated: datetime | None = None,
     quotes: str = "anyone",
     counts: PostCounts | None = None,
-    correction: str | None = None,
+    corrections: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The Note (default) or Article for one stored article.
 
-    `counts` fills the replies / likes / shares collections; `correction` is the dated
-    "Diperbarui …" line shown under the text of a corrected article."""
+    `counts` fills the replies / likes / shares collections; `corrections` are the dated
+    "Diperbarui …" lines shown under the text of a corrected article."""
     actor = urls.actor(article.source_id)
-    content = note_content(urls, article, original, correction)
+    content = note_content(urls, article, original, corrections)
     obj: dict[str, Any] = {
         "@context": OBJECT_CONTEXT,
         "id": urls.object(article.source_id, article.id),
@@ -343,6 +374,9 @@ def post_object(
         body = article.content_html if full_content and article.content_html else ""
         if not body:
             body = "".join(f"<p>{escape(p)}</p>" for p in lead)
+        if corrections:
+            lines = "<br>".join(escape(c) for c in corrections[-CORRECTIONS_IN_NOTE:])
+            body += f"<p><em>{lines}</em></p>"
         body += f'<p><a href="{escape(original)}">{escape(_display_link(original))}</a></p>'
         obj["name"] = article.title
         obj["summary"] = " ".join(lead)
@@ -531,6 +565,35 @@ def accept(urls: Urls, activity_id: str, source_id: str, follow: dict[str, Any])
 
 
 # ---- collections --------------------------------------------------------------------------
+
+
+def followers_digest(actor_ids: list[str]) -> str:
+    """FEP-8fcf: the XOR of the SHA-256 of each follower id, as hex (order does not matter)."""
+    acc = 0
+    for actor_id in actor_ids:
+        acc ^= int.from_bytes(hashlib.sha256(actor_id.encode()).digest(), "big")
+    return f"{acc:064x}"
+
+
+def followers_sync_header(urls: Urls, source_id: str, actor_ids: list[str]) -> str:
+    """The Collection-Synchronization value sent with followers-addressed deliveries."""
+    collection = urls.collection(source_id, "followers")
+    return (
+        f'collectionId="{collection}", url="{urls.collection(source_id, "followers_synchronization")}", '
+        f'digest="{followers_digest(actor_ids)}"'
+    )
+
+
+def featured_tags(urls: Urls, source_id: str, slugs: list[str]) -> dict[str, Any]:
+    """The source's most used tags as Mastodon's featured tags collection."""
+    items = [{"type": "Hashtag", "name": f"#{s}", "href": urls.tag_page(s)} for s in slugs]
+    return {
+        "@context": [AS, {"Hashtag": "as:Hashtag"}],
+        "id": urls.collection(source_id, "collections/tags"),
+        "type": "Collection",
+        "totalItems": len(items),
+        "items": items,
+    }
 
 
 def ordered_collection(url: str, total: int, *, paged: bool = True) -> dict[str, Any]:
