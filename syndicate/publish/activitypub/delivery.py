@@ -29,6 +29,7 @@ from syndicate.publish.activitypub.federation import Federation, HostState, fede
 from syndicate.publish.activitypub.outbox import activity_for_event
 from syndicate.publish.activitypub.remote import FetchError
 from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
+from syndicate.publish.corrections import article_corrections
 from syndicate.publish.events import EventFollower
 
 log = logging.getLogger("syndicate.delivery")
@@ -70,7 +71,12 @@ def process_events(
     now = datetime.now(UTC)
     for ev in events:
         article = store.get_article(ev.article_id)
-        act, refresh = activity_for_event(settings, ev, article, now)
+        corrections = None
+        if ev.kind == Change.UPDATED and article is not None:
+            corrections = article_corrections(store, settings, article)  # shown in the Update
+        if ev.kind == Change.REMOVED:
+            store.delete_quote_stamps(ev.article_id)  # FEP-044f: its stamps go with it
+        act, refresh = activity_for_event(settings, ev, article, now, corrections)
         if act is not None:
             if ev.kind in (Change.UPDATED, Change.REMOVED):
                 # Followers only hear about changes to posts they were sent.
@@ -100,11 +106,12 @@ class Sender:
         first = job.signature or CAVAGE
         try:
             await self.fed.guard.check(job.inbox)
-            status = await self._post(job.inbox, body, private, key_id, first)
+            sync = await self.fed.followers_sync(job)  # FEP-8fcf, signed with the rest
+            status = await self._post(job.inbox, body, private, key_id, first, sync)
             used = first
             if status in (401, 403):
                 other = RFC9421 if first == CAVAGE else CAVAGE
-                retry = await self._post(job.inbox, body, private, key_id, other)
+                retry = await self._post(job.inbox, body, private, key_id, other, sync)
                 if 200 <= retry < 300 or first == RFC9421:
                     status, used = retry, other
         except FetchError as exc:  # address refused / unresolvable
@@ -114,9 +121,17 @@ class Sender:
         error = None if 200 <= status < 300 else f"HTTP {status}"
         return transition(job, status, error, datetime.now(UTC), used if status < 300 else None)
 
-    async def _post(self, url: str, body: bytes, private: str, key_id: str, scheme: str) -> int:
+    async def _post(
+        self,
+        url: str,
+        body: bytes,
+        private: str,
+        key_id: str,
+        scheme: str,
+        extra: dict[str, str] | None = None,
+    ) -> int:
         sign = sign_rfc9421 if scheme == RFC9421 else sign_cavage
-        headers = sign(private, key_id, "POST", url, body)
+        headers = sign(private, key_id, "POST", url, body, extra=extra)
         headers["Content-Type"] = vocab.AS_MEDIA
         headers["Accept"] = vocab.AS_MEDIA
         resp = await self.fed.client.post(url, content=body, headers=headers)
