@@ -181,7 +181,7 @@ async def test_actor_json_and_content_negotiation(instance) -> None:
             assert r.headers["vary"] == "Accept"
             check(r.json(), actor_schema(instance.base, "detailnews"))
         doc = r.json()
-        assert doc["attributionDomains"] == ["detailnews.id"]
+        assert doc["attributionDomains"] == ["detailnews.id", "127.0.0.1"]  # + our host
         key = load_pem_public_key(doc["publicKey"]["publicKeyPem"].encode())
         assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048
         # the key is generated once: a second fetch shows the same key
