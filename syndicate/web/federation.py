@@ -362,12 +362,12 @@ async def status(request: Request) -> Response:
         )
     if article.status == ArticleStatus.REMOVED:
         return ap_json(vocab.tombstone(fed.urls, sid, aid, article.removed_at), status=410)
-    counts = await asyncio.to_thread(post_counts, fed.store, aid, fed.urls)
+    counts = await asyncio.to_thread(post_counts, fed.store, aid)
     fixes = await asyncio.to_thread(article_corrections, fed.store, fed.settings, article)
     return ap_json(render_object(fed.settings, article, counts=counts, corrections=fixes))
 
 
-def post_counts(store: Store, article_id: str, urls: vocab.Urls) -> vocab.PostCounts:
+def post_counts(store: Store, article_id: str) -> vocab.PostCounts:
     """Live counts for a post's collections (Mastodon >= 4.4 shows them for remote posts)."""
     reactions = store.reaction_counts(article_id)
     first = store.replies(article_id, limit=vocab.PAGE_SIZE)
@@ -398,7 +398,7 @@ async def post_collection(request: Request) -> Response:
         return found
     fed, article = found
     name = request.url.path.rsplit("/", 1)[1]
-    counts = await asyncio.to_thread(post_counts, fed.store, article.id, fed.urls)
+    counts = await asyncio.to_thread(post_counts, fed.store, article.id)
     doc = vocab.post_collections(fed.urls, article.source_id, article.id, counts)[name]
     if name == "replies" and (page := _page(request)) is not None:
         items = await asyncio.to_thread(

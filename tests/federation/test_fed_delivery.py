@@ -57,7 +57,9 @@ async def test_new_article_is_one_signed_create_per_shared_inbox(instance, remot
     assert sorted(r.path for r in gts.received) == ["/users/d/inbox", "/users/e/inbox"]
     for r in [*mastodon.received, *gts.received]:
         assert r.verified_owner == instance.actor()  # bovine checked signature and Digest
-        assert 'headers="(request-target) host date digest"' in r.headers["signature"]
+        # FEP-8fcf: the followers digest is signed along with the usual headers
+        signed = 'headers="(request-target) host date digest collection-synchronization"'
+        assert signed in r.headers["signature"]
     create = got.json
     assert create["type"] == "Create" and create["actor"] == instance.actor()
     note = create["object"]
