@@ -92,5 +92,11 @@ async def test_fedify_follows_reads_quotes_and_sees_removal(tmp_path) -> None:
         assert gone_note["status"] == 410
         assert gone_stamp["status"] in (404, 410) and gone_stamp["parsed"] is None
         state = await peer.state()
-        print("Fedify checks:", json.dumps([e["kind"] for e in state["received"]]))
+        checks = [
+            f"{e['kind']}({e.get('object') if isinstance(e.get('object'), str) else (e.get('object') or {}).get('class')}) "
+            f"verified by Fedify, {e['scheme']}"
+            for e in state["received"]
+        ]
+        print("Fedify checks:", json.dumps(checks, indent=1))
+        print("after removal: note", gone_note["status"], "stamp", gone_stamp["status"])
         assert state["errors"] == []
