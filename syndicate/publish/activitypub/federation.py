@@ -26,6 +26,7 @@ from syndicate.publish.activitypub.remote import (
     FetchError,
     PeerGuard,
     fetch_document,
+    id_on_actor_host,
     object_id,
     resolve_key,
 )
@@ -444,6 +445,8 @@ class Federation:
         activity_id = object_id(activity)
         if found is None or not activity_id:
             return InboxResult(202, "ignored: not one of our posts")
+        if not id_on_actor_host(activity_id, actor.actor_id):
+            return InboxResult(202, "ignored: the activity id is not on the actor's host")
         article = await asyncio.to_thread(self.store.get_article, found[1])
         if article is None or article.status != ArticleStatus.ACTIVE:
             return InboxResult(202, "ignored: no such post")

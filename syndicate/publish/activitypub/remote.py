@@ -117,6 +117,13 @@ def _same_origin(a: str, b: str) -> bool:
     return (pa.scheme, pa.netloc.lower()) == (pb.scheme, pb.netloc.lower())
 
 
+def id_on_actor_host(activity_id: str, actor_id: str) -> bool:
+    """An activity's id must be on its sender's own origin: otherwise one server could take
+    (squat) the id another server's real activity will arrive with, and it would be dropped as
+    a repeat."""
+    return _same_origin(activity_id, actor_id)
+
+
 def _defrag(url: str) -> str:
     return url.split("#", 1)[0]
 

@@ -6,15 +6,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from syndicate.models import ArticleStatus
+from syndicate.models.delivery_states import PENDING
 from syndicate.models.federation import NewActivity
 from syndicate.store.cursors import advance_position as advance
 from syndicate.store.federation.deliveries import queue_deliveries, withdraw
 from syndicate.store.federation.followers import delivery_inboxes
-from syndicate.store.tables import ap_activities, articles
+from syndicate.store.tables import ap_activities, ap_deliveries, articles
 
 
 def _insert(conn: Connection, act: NewActivity) -> None:
@@ -141,3 +142,15 @@ class ActivityQueries:
                 .offset(offset)
             ).scalars()
             return [dict(p) for p in rows]
+
+    def prune_activities(self, published_before: datetime) -> int:
+        """Forget answers and notices (Accept, Update, Delete, …) published before
+        `published_before` with no delivery left to make. Create activities stay: they are
+        the outbox and the posts' /activities/{id}."""
+        a, d = ap_activities, ap_deliveries
+        unsent = select(d.c.activity_id).where(d.c.status == PENDING)
+        with self.engine.begin() as conn:
+            old = a.c.published < published_before
+            return conn.execute(
+                delete(a).where(old, a.c.type != "Create", a.c.id.not_in(unsent))
+            ).rowcount

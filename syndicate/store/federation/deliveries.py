@@ -10,12 +10,24 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from syndicate.models.delivery_states import (
     DEAD,
     DONE,
     PENDING,
+    DeliveryState,
     Trigger,
     is_final,
     server_backoff,
@@ -346,3 +358,12 @@ class DeliveryQueries:
             for inbox, err in errors:
                 out[group[inbox]].last_error = err
         return sorted(out.values(), key=lambda s: (s.server, s.inbox))
+
+    def prune_deliveries(self, finished_before: datetime) -> int:
+        """Forget deliveries that reached a final state before `finished_before`."""
+        d = ap_deliveries
+        final = [str(st) for st in DeliveryState if is_final(st)]
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(d).where(d.c.status.in_(final), d.c.finished_at < finished_before)
+            ).rowcount

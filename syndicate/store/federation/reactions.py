@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from syndicate.store.tables import ap_reactions
+
+# One actor stored 24 MB of "emoji" in 4 s: an emoji reaction is a short string, and one actor
+# gets a few different ones per post at most.
+REACTION_CONTENT_MAX = 64
+EMOJI_PER_ACTOR = 5
 
 
 class ReactionQueries:
@@ -22,10 +27,33 @@ class ReactionQueries:
         content: str | None = None,
         now: datetime | None = None,
     ) -> bool:
+        """Count one reaction; False when it is not stored: a repeat (one like or announce per
+        actor and post; one of each emoji, and at most EMOJI_PER_ACTOR, per actor and post) or
+        content longer than an emoji (REACTION_CONTENT_MAX characters)."""
+        if content is not None and len(content) > REACTION_CONTENT_MAX:
+            return False
+        r = ap_reactions
+        same = and_(r.c.article_id == article_id, r.c.kind == kind, r.c.actor_id == actor_id)
         try:
             with self.engine.begin() as conn:
+                mine = conn.execute(select(r.c.activity_id, r.c.content).where(same)).all()
+                if kind == "emoji":
+                    repeat = [m for m in mine if m.content == content]
+                    full = len(mine) >= EMOJI_PER_ACTOR
+                else:
+                    repeat, full = list(mine), False
+                if repeat or full:
+                    # A repeated Like under a new id: keep the newest id, which an Undo names.
+                    if repeat and repeat[0].activity_id != activity_id:
+                        with conn.begin_nested():
+                            conn.execute(
+                                update(r)
+                                .where(r.c.activity_id == repeat[0].activity_id)
+                                .values(activity_id=activity_id)
+                            )
+                    return False
                 conn.execute(
-                    insert(ap_reactions).values(
+                    insert(r).values(
                         activity_id=activity_id,
                         article_id=article_id,
                         kind=kind,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -57,3 +59,13 @@ class RemoteActorQueries:
             ).rowcount
             conn.execute(delete(ap_remote_actors).where(ap_remote_actors.c.actor_id == actor_id))
         return n
+
+    def prune_remote_actors(self, fetched_before: datetime) -> int:
+        """Forget cached actors fetched before `fetched_before` that follow nobody here (a
+        follower's inbox is needed; any other key is fetched again when it signs something)."""
+        a = ap_remote_actors
+        following = select(ap_followers.c.actor_id)
+        with self.engine.begin() as conn:
+            return conn.execute(
+                delete(a).where(a.c.fetched_at < fetched_before, a.c.actor_id.not_in(following))
+            ).rowcount
