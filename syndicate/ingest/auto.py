@@ -34,7 +34,12 @@ SUBROUTES: dict[str, Callable[[IngestContext], AsyncIterator[Entry]]] = {
 
 
 class DiscoveryError(Exception):
-    pass
+    """No route works. `kind` is the failure kind of the site's home page when that failed
+    (a bot wall, DNS, a timeout: syndicate.ingest.fetcher.FailureKind), else None."""
+
+    def __init__(self, message: str, *, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 # What a route raises when its site answers something unusable; another route may still work.
@@ -95,7 +100,8 @@ async def choose(ctx: IngestContext) -> None:
             "; ".join(" ".join(c.describe().split()) for c in found.candidates)
             or "nothing answered"
         )
-        raise DiscoveryError(f"no working route found: {reasons}")
+        home = ctx.fetcher.failure_of(ctx.source.url)  # why, for source health
+        raise DiscoveryError(f"no working route found: {reasons}", kind=home.kind if home else None)
     # The next working routes, cheapest first: a pass whose route fails reads one of them.
     fallbacks = [
         {"route": c.route, "url": c.url}

@@ -12,7 +12,7 @@ import email.utils
 import logging
 import re
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +31,7 @@ log = logging.getLogger("syndicate.fetch")
 RETRYABLE = (429, 500, 502, 503, 504)
 ANSWERS = (404, 410)  # statuses a route wants to see (an article is gone), not errors
 REDIRECTS = (301, 302, 303, 307, 308)
+FAILURES_KEPT = 256  # URLs whose latest failure failure_of() can still tell
 STATS_LOG = 1000  # requests kept in FetchStats.log (a `syndicate run` fetcher lives for months)
 # RFC 9309 §2.5: parse at least the first 500 KiB. Read that much even when the file is larger
 # (or larger than max_body_bytes) and ignore the rest, instead of failing the whole site.
@@ -381,6 +382,7 @@ class Fetcher:
         )
         self._global = asyncio.Semaphore(options.concurrency)
         self._hosts: dict[str, _Host] = {}
+        self._failures: OrderedDict[str, FetchError] = OrderedDict()
         # The token robots.txt groups are matched against: the product name of our User-Agent.
         self.robots_agent = options.user_agent.split("/")[0].split()[0] or "*"
 
@@ -474,6 +476,25 @@ class Fetcher:
 
         Raises RobotsDisallowed (a FetchError) for a URL robots.txt forbids.
         """
+        try:
+            resp = await self._get(url, conditional=conditional, accept=accept, robots=robots)
+        except FetchError as exc:
+            self._failures[url] = exc
+            self._failures.move_to_end(url)
+            while len(self._failures) > FAILURES_KEPT:
+                self._failures.popitem(last=False)
+            raise
+        self._failures.pop(url, None)
+        return resp
+
+    def failure_of(self, url: str) -> FetchError | None:
+        """The FetchError the latest get() of `url` raised, if it failed (kept for the last
+        FAILURES_KEPT URLs): lets a caller that swallowed it (discovery) say why afterwards."""
+        return self._failures.get(url)
+
+    async def _get(
+        self, url: str, *, conditional: bool, accept: str | None, robots: bool
+    ) -> FetchResponse:
         if robots and not await self.allowed(url):
             entry = self._host(url).robots
             if entry is not None and entry.host_refused:

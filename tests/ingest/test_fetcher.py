@@ -326,3 +326,30 @@ def test_a_passing_5xx_is_retried_on_the_fetch_retry_schedule(site: Routes) -> N
 
     asyncio.run(go())
     assert site.page_hits() == ["/flaky", "/flaky"]
+
+
+def test_an_auto_source_behind_a_bot_wall_is_reported_as_one(store) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Discovery swallows each probe's error; the home page's kind still reaches source health,
+    so a walled `auto` site reads "bot_wall" (blocked), not "no route"."""
+    walled = Routes()
+    challenge = (403, {"cf-mitigated": "challenge"}, b"<title>Just a moment...</title>")
+
+    class EveryPath(dict):  # type: ignore[type-arg]
+        def get(self, path, default=None):  # type: ignore[no-untyped-def]
+            return challenge
+
+    walled.routes = EveryPath()
+    try:
+        settings = settings_from_dict(
+            {
+                "storage": {"url": store.url},
+                "fetch": {"per_host_delay": 0.001},
+                "sources": [{"id": "walled", "url": walled.base + "/"}],
+            }
+        )
+        [result], _ = run_pass(settings, store)
+        assert result.failed and "no working route" in (result.error or "")
+        latest = store.latest_health()["walled"]
+        assert (latest.kind, latest.state) == ("bot_wall", "blocked")
+    finally:
+        walled.close()
