@@ -59,6 +59,11 @@ def _drop_unsafe_ref(m: re.Match[str]) -> str:
     return "" if _unsafe_codepoint(n) else m.group(0)
 
 
+def is_xml_safe(text: str) -> bool:
+    """True when xml_safe() would leave `text` as it is (a cheap check for the common case)."""
+    return "&#" not in text and _UNSAFE.search(text) is None
+
+
 def xml_safe(text: str) -> str:
     """Remove what XML 1.0 cannot carry, literal or as a numeric character reference (`&#1;`)."""
     if "&#" in text:

@@ -66,3 +66,14 @@ def test_long_fields_are_clipped_and_long_urls_refused() -> None:
     with pytest.raises(RefusedField) as refused:
         bound_entry(Entry(url="https://x.example/" + "a" * MAX_URL, title="t"))
     assert refused.value.field == "url"
+
+
+def test_safe_json_hands_back_xml_safe_strings_and_refuses_depth() -> None:
+    from syndicate import safejson
+
+    doc = safejson.loads(b'{"a\\u0000": ["x\\ud800y", {"k": "\\u0001&#1;z"}], "n": 1}')
+    assert doc == {"a": ["xy", {"k": "z"}], "n": 1}
+    assert safejson.loads(b'"\\u0000"') == ""
+    with pytest.raises(safejson.JsonRefused):
+        safejson.loads(b"[" * 33 + b"]" * 33)
+    assert safejson.loads(b"[" * 32 + b"]" * 32) is not None
