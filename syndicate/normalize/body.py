@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import html as _html
 import re
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
 
-from syndicate.normalize.clean import _drop, fold_ws, resolve_img
+from syndicate.normalize.clean import _drop, fold_ws, join_url, resolve_img
 from syndicate.normalize.dom import BLOCK_TAGS, HEADINGS, link_density, select, text_of
 from syndicate.normalize.images import content_image
 from syndicate.normalize.page import Page
@@ -280,7 +279,7 @@ def absolutize_tree(container: etree._Element, base: str) -> None:
     for a in container.iter("a"):
         href = (a.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:")):
-            a.set("href", urljoin(base, href))
+            a.set("href", join_url(base, href))
     for img in list(container.iter("img")):
         if resolve_img(img, base) is None:
             _drop(img)

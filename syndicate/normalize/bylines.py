@@ -8,12 +8,11 @@ account ("Redaksi", "Admin"). A configured selector beats everything; generic na
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from lxml import etree
 
 from syndicate.normalize import authors as _authors
-from syndicate.normalize.clean import fold_ws
+from syndicate.normalize.clean import fold_ws, url_path
 from syndicate.normalize.dom import block_parent, class_words, in_sidebar, select, text_of
 from syndicate.normalize.metadata import ld_names
 from syndicate.normalize.page import Page
@@ -131,7 +130,7 @@ def _author_links(doc: etree._Element) -> list[str]:
         words = class_words(el)
         if not (
             "author" in rel
-            or (href and _AUTHOR_PATH.search(urlsplit(href).path))
+            or (href and _AUTHOR_PATH.search(url_path(href)))
             or words & _AUTHOR_WORDS
         ):
             continue

@@ -72,7 +72,7 @@ def absolutize_srcset(srcset: str, base_url: str) -> str:
     for candidate in srcset.split(","):
         bits = candidate.strip().split()
         if bits:
-            parts.append(" ".join([urljoin(base_url, bits[0]), *bits[1:]]))
+            parts.append(" ".join([join_url(base_url, bits[0]), *bits[1:]]))
     return ", ".join(parts)
 
 
@@ -104,7 +104,7 @@ def resolve_img(img: etree._Element, base_url: str | None = None) -> str | None:
     if _TRACKER.search(src) or (img.get("width") in ("1", "0") and img.get("height") in ("1", "0")):
         return None
     if base_url:
-        src = urljoin(base_url, src)
+        src = join_url(base_url, src)
         if img.get("srcset"):
             img.set("srcset", absolutize_srcset(img.get("srcset"), base_url))
     img.set("src", src)
@@ -131,7 +131,7 @@ def _fix_tree(root: etree._Element, base_url: str | None) -> None:
         if parent is None:
             continue
         if src and is_video_embed(src):
-            link = lxml.html.Element("a", href=urljoin(base_url or "", video_link(src)))
+            link = lxml.html.Element("a", href=join_url(base_url or "", video_link(src)))
             link.text = "Video: " + video_link(src)
             p = lxml.html.Element("p")
             p.append(link)
@@ -148,7 +148,7 @@ def _fix_tree(root: etree._Element, base_url: str | None) -> None:
         for a in root.iter("a"):
             href = (a.get("href") or "").strip()
             if href:
-                a.set("href", urljoin(base_url, href))
+                a.set("href", join_url(base_url, href))
 
 
 def _drop(el: etree._Element) -> None:
@@ -264,6 +264,22 @@ def summarize(text: str, limit: int = 300) -> str:
     return out
 
 
+def join_url(base: str, href: str) -> str:
+    """urljoin for links found in pages: "" for one Python refuses ("https://[menu]/")."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return ""
+
+
+def url_path(url: str) -> str:
+    """The path of a URL from a page, "" for one Python refuses to split ("https://[menu]")."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
+
+
 def same_file(a: str, b: str) -> bool:
     """Two image URLs naming the same file (resized variants share the last path segment)."""
-    return urlsplit(a).path.rsplit("/", 1)[-1] == urlsplit(b).path.rsplit("/", 1)[-1]
+    return url_path(a).rsplit("/", 1)[-1] == url_path(b).rsplit("/", 1)[-1]

@@ -48,10 +48,14 @@ def repair_mojibake(text: str) -> str:
     """Undo UTF-8 text that was decoded as windows-1252 or Latin-1, once or several times, also
     when only part of a line is broken ("Café â€œkopiâ€" -> "Café “kopi”"): ftfy."""
     if not _MOJIBAKE.search(text):
-        return text  # the cheap check first: ftfy reads the whole text
+        return text  # the cheap check first
     import ftfy
 
-    return ftfy.fix_encoding(text)
+    # Line by line, and only the lines that look broken: ftfy over a whole page is slow.
+    return "".join(
+        ftfy.fix_encoding(line) if _MOJIBAKE.search(line) else line
+        for line in text.splitlines(keepends=True)
+    )
 
 
 def decode_html(body: bytes, declared_charset: str | None = None) -> str:

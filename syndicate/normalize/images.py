@@ -4,11 +4,11 @@ body) and which <img> count as content at all (not icons, avatars, share buttons
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
-from syndicate.normalize.clean import LAZY_SRCSET_ATTRS, resolve_img, same_file
+from syndicate.normalize.clean import LAZY_SRCSET_ATTRS, join_url, resolve_img, same_file, url_path
 from syndicate.normalize.dom import attached, select
 from syndicate.normalize.metadata import ld_str
 from syndicate.normalize.page import Page
@@ -27,11 +27,11 @@ _SIZE_SUFFIX = re.compile(r"-(\d{2,4})x\d{2,4}(?=\.[a-z0-9]{3,4}$)", re.I)
 
 def _stem(url: str) -> str:
     """The file name without a size suffix: the same picture at any size."""
-    return _SIZE_SUFFIX.sub("", urlsplit(url).path.rsplit("/", 1)[-1])
+    return _SIZE_SUFFIX.sub("", url_path(url).rsplit("/", 1)[-1])
 
 
 def _declared_width(url: str, img: etree._Element | None = None) -> int:
-    m = _SIZE_SUFFIX.search(urlsplit(url).path)
+    m = _SIZE_SUFFIX.search(url_path(url))
     if m:
         return int(m.group(1))
     w = (img.get("width") or "").strip().rstrip("px") if img is not None else ""
@@ -49,7 +49,7 @@ def srcset_candidates(img: etree._Element, base: str) -> list[tuple[str, int]]:
                 continue
             desc = bits[1] if len(bits) > 1 else ""
             width = int(desc[:-1]) if desc.endswith("w") and desc[:-1].isdigit() else 0
-            out.append((urljoin(base, bits[0]), width))
+            out.append((join_url(base, bits[0]), width))
     return out
 
 
@@ -65,7 +65,7 @@ def largest_variant(src: str, img: etree._Element, base: str) -> str:
 def _original_on_page(src: str, doc: etree._Element, base: str) -> str:
     """A declared image that is a resized copy (-780x470): the widest copy of the same picture
     that an <img> on the page offers in its srcset, else the declared one."""
-    if not _SIZE_SUFFIX.search(urlsplit(src).path):
+    if not _SIZE_SUFFIX.search(url_path(src)):
         return src
     best, best_w = src, _declared_width(src)
     stem = _stem(src)
@@ -78,7 +78,10 @@ def _original_on_page(src: str, doc: etree._Element, base: str) -> str:
 
 def original_image(url: str) -> str:
     """Blogger serves resized variants (/w1200-h630-p-k-no-nu/, /s640/); /s1600/ is the upload."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     # Blogger's image paths (/img/a/, /img/b/) are the same on its CDN hosts and on proxies.
     if re.search(r"/img/[ab]/", parts.path) or re.search(
         r"(?:blogspot|googleusercontent)\.com$", parts.netloc
@@ -109,7 +112,7 @@ def structured_image(page: Page) -> Found:
     for el in select(doc, selectors.get("image")):
         src = resolve_img(el, base) if el.tag == "img" else el.get("content") or el.get("href")
         if src:
-            return original_image(urljoin(base, src)), el.get("alt"), "selector"
+            return original_image(join_url(base, src)), el.get("alt"), "selector"
     cands: list[tuple[str, str]] = []
     if ld.get("image"):
         src = ld_str(ld.get("image"))
@@ -127,7 +130,7 @@ def structured_image(page: Page) -> Found:
         cands.append((hints.image, "hint"))
     for src, rule in cands:
         if src and not src.startswith("data:"):
-            src = _original_on_page(original_image(urljoin(base, src)), doc, base)
+            src = _original_on_page(original_image(join_url(base, src)), doc, base)
             alt = meta.value("og:image:alt", "twitter:image:alt")
             if alt is None:
                 for img in doc.iter("img"):

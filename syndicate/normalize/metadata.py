@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from lxml import etree
 
+from syndicate.normalize.clean import join_url
 from syndicate.normalize.dom import text_of
 from syndicate.normalize.urls import canonicalize_url, page_number, strip_page_suffix
 
@@ -200,10 +200,10 @@ def pick_canonical(page: Page) -> tuple[str, str]:
     meta, ld, url = page.meta, page.ld, page.url
     declared = []
     for href in meta.links.get("canonical", []):
-        declared.append((urljoin(url, href), "rel-canonical"))
+        declared.append((join_url(url, href), "rel-canonical"))
     got = meta.first("og:url")
     if got:
-        declared.append((urljoin(url, got[0]), "opengraph"))
+        declared.append((join_url(url, got[0]), "opengraph"))
     ld_url = ld_str(ld.get("url")) or ld_str(ld.get("mainEntityOfPage"))
     if ld_url and ld_url.startswith("http"):
         declared.append((ld_url.split("#")[0], "json-ld"))
@@ -214,7 +214,7 @@ def pick_canonical(page: Page) -> tuple[str, str]:
         # Page N of a multi-page article: key it on page 1 when the page itself names page 1.
         first = strip_page_suffix(chosen)
         names = {canonicalize_url(u) for u, _ in declared} | {
-            canonicalize_url(urljoin(url, h)) for h in meta.links.get("prev", [])
+            canonicalize_url(join_url(url, h)) for h in meta.links.get("prev", [])
         }
         if canonicalize_url(first) in names:
             chosen, rule = first, rule + "+page1"

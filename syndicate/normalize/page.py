@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 
 from syndicate.models import Entry
+from syndicate.normalize.clean import join_url
 from syndicate.normalize.dom import parse_html
 from syndicate.normalize.metadata import PageMeta
 
@@ -60,7 +60,7 @@ def page_from_doc(
     base = url
     base_href = doc.find(".//base")
     if base_href is not None and base_href.get("href"):
-        base = urljoin(url, base_href.get("href"))
+        base = join_url(url, base_href.get("href"))
     return Page(
         doc=doc,
         url=url,

@@ -27,6 +27,7 @@ _DATE_HINT = re.compile(
     re.I,
 )
 _HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?!\d)")
+_RELATIVE_HINT = re.compile(r"lalu|ago\b|kemarin|yesterday|hari ini|today", re.I)
 # "Diperbarui: Jumat, 9 Januari 2026 11:20 WITA", "Updated 9 Jan 2026": a modified time, never
 # the published one.
 _UPDATED_LABEL = re.compile(
@@ -143,7 +144,7 @@ def _text_date(
             seen += 1
             if _UPDATED_LABEL.search(s):
                 continue
-            if relative is None and not in_sidebar(el):
+            if relative is None and _RELATIVE_HINT.search(s) and not in_sidebar(el):
                 relative = parse_relative(s, now, tz)
             if _DATE_HINT.search(s):
                 got = parse_date_ex(s, tz)

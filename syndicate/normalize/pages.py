@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import urljoin
 
 from lxml import etree
 
 from syndicate.models import Entry
+from syndicate.normalize.clean import join_url
 from syndicate.normalize.dom import parse_html, text_of
 from syndicate.normalize.tags import normalize_tags
 from syndicate.normalize.urls import page_number, strip_page_suffix
@@ -19,7 +19,7 @@ def _rel_links(doc: etree._Element, rel: str, url: str) -> Iterator[str]:
     """Absolute hrefs of the page's <link rel=...> elements, in order."""
     for el in doc.iter("link"):
         if rel in (el.get("rel") or "").lower().split() and el.get("href"):
-            yield urljoin(url, el.get("href"))
+            yield join_url(url, el.get("href"))
 
 
 def next_page_url(html: str | bytes, url: str) -> str | None:
@@ -40,7 +40,7 @@ def next_page_url(html: str | bytes, url: str) -> str | None:
         if "next" in rel or re.search(
             r"halaman\s+(selanjutnya|berikutnya)|selanjutnya|next\s+page", text
         ):
-            nxt = urljoin(url, href)
+            nxt = join_url(url, href)
             n = page_number(nxt)
             if (
                 n

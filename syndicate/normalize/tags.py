@@ -8,11 +8,10 @@ Blogger labels) > a labelled "Kategori" box > the last breadcrumb > feed hint.""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from lxml import etree
 
-from syndicate.normalize.clean import fold_ws
+from syndicate.normalize.clean import fold_ws, url_path
 from syndicate.normalize.dom import class_words, in_sidebar, text_of
 from syndicate.normalize.page import Page
 
@@ -92,7 +91,7 @@ def _tag_links(doc: etree._Element, title_el: etree._Element | None) -> list[str
     for a in doc.iter("a"):
         href = a.get("href") or ""
         rel = (a.get("rel") or "").lower().split()
-        path = urlsplit(href).path
+        path = url_path(href)
         if _NOT_TAG_PATH.search(path) or "category" in rel:
             continue
         if "tag" in rel or _TAG_PATH.search(path):
@@ -123,10 +122,11 @@ def _labelled_links(doc: etree._Element, label: re.Pattern) -> list[str]:
     """Link texts of the first box whose label (an element of its own, or the box's leading text)
     matches `label`; boxes in sidebars and navigation are not the article's."""
     for el in doc.iter("div", "span", "strong", "b", "h2", "h3", "h4", "h5", "dt", "label", "p"):
-        text = text_of(el)
-        if not label.match(text or "") and not (el.text and label.match(el.text) and len(el)):
+        # The label is the element's own first text: reading every subtree would be quadratic.
+        own = el.text
+        if not own or len(own) > 30 or not label.match(own):
             continue
-        box = el if (el.text and label.match(el.text) and len(el)) else el.getparent()
+        box = el if len(el) and el[0].tag == "a" else el.getparent()
         while box is not None and len(box.findall(".//a")) == 0 and box.getparent() is not None:
             box = box.getparent()  # the label's box holds no links: its parent does
         if box is None or in_sidebar(box) or _in_nav(box):
@@ -183,7 +183,7 @@ def _category_links(doc: etree._Element, title_el: etree._Element | None) -> lis
     order: list = []
     for a in doc.iter("a"):
         rel = (a.get("rel") or "").lower().split()
-        path = urlsplit(a.get("href") or "").path
+        path = url_path(a.get("href") or "")
         if not ("category" in rel or _CATEGORY_PATH.search(path)):
             continue
         box = a.getparent()
@@ -214,6 +214,10 @@ def _category_links(doc: etree._Element, title_el: etree._Element | None) -> lis
 
 
 _CRUMB_WORDS = {"breadcrumb", "breadcrumbs", "crumbs", "crumb", "jalur"}
+_CRUMB_XPATH = (
+    "//*[contains(@class, 'crumb') or contains(@class, 'jalur') or contains(@id, 'crumb')"
+    " or contains(@id, 'jalur')]"
+)
 
 
 def _is_crumbs(el: etree._Element | None) -> bool:
@@ -227,8 +231,8 @@ def _is_crumbs(el: etree._Element | None) -> bool:
 def _breadcrumb_section(doc: etree._Element, title: str) -> list[str]:
     """The section a breadcrumb trail names last ("Beranda / Daerah" -> Daerah; the article's own
     title as the last crumb is skipped, a first "Home" crumb never counts)."""
-    for el in doc.iter():
-        if isinstance(el.tag, str) and class_words(el) & _CRUMB_WORDS:
+    for el in doc.xpath(_CRUMB_XPATH):
+        if class_words(el) & _CRUMB_WORDS:
             items = [text_of(li) for li in el.iter("li")] or [text_of(a) for a in el.iter("a")]
             items = [i for i in items if i and fold_ws(i) != fold_ws(title)]
             if len(items) >= 2:

@@ -65,7 +65,10 @@ def canonicalize_url(url: str) -> str:
     url = url.strip()
     if not url:
         return url
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[not-an-ip]/": kept as written, it keys nothing else
+        return url
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         return url

@@ -35,3 +35,14 @@ def test_sidebar_and_link_density():
     b = doc.get_element_by_id("b")
     assert in_sidebar(b)
     assert link_density(b, len(b.text_content())) == 1.0
+
+
+def test_a_link_python_cannot_split_does_not_break_extraction():
+    # A consent widget's "https://[ccpa-preferences]" link next to the tag box.
+    html = (
+        "<html><body><article><h1>Judul</h1><p>Kalimat pertama yang panjang, cukup panjang "
+        'untuk sebuah isi berita yang dibaca orang.</p><a href="https://[ccpa-preferences]">x</a>'
+        '<a rel="tag" href="/tag/banjir">Banjir</a></article></body></html>'
+    )
+    entry = extract_article(html, "https://example.id/a/")
+    assert entry.tags == ["Banjir"]
