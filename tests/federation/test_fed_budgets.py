@@ -111,3 +111,28 @@ def test_old_federation_rows_are_pruned(db_url: str) -> None:
         assert actors == {"https://r.example/users/follower", "https://r.example/users/fresh"}
     finally:
         store.close()
+
+
+async def test_fresh_key_ids_cannot_make_us_send_unlimited_signed_gets(instance, remote) -> None:  # noqa: F811
+    from syndicate.publish.activitypub.remote import KEY_FETCHES_PER_HOST_MINUTE
+
+    alice = remote.add_actor("alice")
+    follow = {"type": "Follow", "actor": alice.id, "object": instance.actor()}
+    statuses = []
+    for i in range(KEY_FETCHES_PER_HOST_MINUTE + 20):  # each names a keyId never seen before
+        key_id = f"{remote.base}/users/ghost{i}#main-key"
+        resp = await alice.post(
+            f"{instance.base}/inbox", {**follow, "id": f"{alice.id}#f{i}"}, key_id=key_id
+        )
+        statuses.append(resp.status_code)
+    fetched = len(remote.key_fetches)
+    assert fetched <= KEY_FETCHES_PER_HOST_MINUTE  # (was one GET per POST)
+    assert statuses.count(401) == fetched and statuses.count(503) == len(statuses) - fetched
+    # A keyId that failed is answered from memory: no second GET for it.
+    again = await alice.post(
+        f"{instance.base}/inbox",
+        {**follow, "id": f"{alice.id}#again"},
+        key_id=f"{remote.base}/users/ghost0#main-key",
+    )
+    assert again.status_code == 401 and len(remote.key_fetches) == fetched
+    assert instance.store.follower_count() == 0

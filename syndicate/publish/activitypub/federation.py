@@ -23,7 +23,9 @@ from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.remote import (
     KEY_TTL,
     REFETCH_AFTER,
+    BlockedAddress,
     FetchError,
+    KeyFetchBudget,
     PeerGuard,
     fetch_document,
     id_on_actor_host,
@@ -118,6 +120,7 @@ class Federation:
         # key id -> (monotonic time, actor) of fetched keys that did not verify yet
         self._unverified: dict[str, tuple[float, RemoteActor]] = {}
         self.gone_checks = FetchBudget()
+        self.key_budget = KeyFetchBudget()
         # source id -> (monotonic time, {host: follower ids}) for FEP-8fcf digests
         self._sync: dict[str, tuple[float, dict[str, list[str]]]] = {}
         self.wake_event = asyncio.Event()
@@ -247,7 +250,14 @@ class Federation:
         if recent is not None and clock - recent[0] < limit:
             actor = recent[1]
         else:
-            actor = await resolve_key(key_id, self.fetch, now)
+            self.key_budget.spend(key_id)  # issue 12: bounded, negatively cached
+            try:
+                actor = await resolve_key(key_id, self.fetch, now)
+            except BlockedAddress:
+                raise  # our own refusal sent nothing, and a reload may allow the address
+            except (FetchError, SignatureError) as exc:
+                self.key_budget.failed(key_id, exc)
+                raise
             if len(self._unverified) > 10_000:
                 self._unverified = {
                     k: v for k, v in self._unverified.items() if clock - v[0] < limit

@@ -4,6 +4,8 @@ lookup that only believes a document fetched from its own id."""
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +43,56 @@ class FetchError(Exception):
 
 class BlockedAddress(FetchError):
     pass
+
+
+# Key fetches are made for requests nobody has authenticated yet, to hosts the sender names:
+# every fresh keyId would otherwise be one signed GET of ours (300 POSTs -> 300 GETs).
+KEY_FETCHES_PER_HOST_MINUTE = 10
+KEY_FETCHES_PER_MINUTE = 60
+KEY_FAILURE_TTL = 300.0  # seconds a keyId that could not be fetched or checked is not retried
+
+
+class KeyFetchBudget:
+    """Per keyId host and overall, at most so many key fetches a minute; a keyId that failed is
+    answered from memory (the same error) for KEY_FAILURE_TTL. Over budget is a transient
+    FetchError (429), so the inbox says 503 and an honest sender retries later."""
+
+    def __init__(
+        self,
+        per_host: int = KEY_FETCHES_PER_HOST_MINUTE,
+        overall: int = KEY_FETCHES_PER_MINUTE,
+        failure_ttl: float = KEY_FAILURE_TTL,
+        max_failures: int = 10_000,
+    ) -> None:
+        self.per_host, self.overall, self.failure_ttl = per_host, overall, failure_ttl
+        self.max_failures = max_failures
+        self._recent: deque[tuple[float, str]] = deque()  # (monotonic time, host), last minute
+        self._failed: dict[str, tuple[float, Exception]] = {}
+
+    def spend(self, key_id: str, now: float | None = None) -> None:
+        """Allow one fetch of `key_id` now, or raise why not."""
+        now = time.monotonic() if now is None else now
+        failed = self._failed.get(key_id)
+        if failed is not None:
+            if now - failed[0] < self.failure_ttl:
+                raise failed[1]
+            del self._failed[key_id]
+        while self._recent and now - self._recent[0][0] >= 60.0:
+            self._recent.popleft()
+        host = urlsplit(key_id).netloc.lower()
+        if len(self._recent) >= self.overall:
+            raise FetchError("too many key fetches right now; try again later", 429)
+        if sum(1 for _, h in self._recent if h == host) >= self.per_host:
+            raise FetchError(f"too many key fetches from {host} right now; try again later", 429)
+        self._recent.append((now, host))
+
+    def failed(self, key_id: str, error: Exception, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if len(self._failed) >= self.max_failures:
+            self._failed = {k: v for k, v in self._failed.items() if now - v[0] < self.failure_ttl}
+            while len(self._failed) >= self.max_failures:  # all fresh: drop the oldest
+                del self._failed[next(iter(self._failed))]
+        self._failed[key_id] = (now, error)
 
 
 class PeerGuard:
