@@ -171,8 +171,13 @@ async def test_quote_request_gets_accept_with_stamp_and_removal_revokes_it(
     await alice.post(f"{instance.base}/inbox", quote_request(alice, note_id, attempt=2))
     [again] = await remote.wait_for(1)
     assert again.json["result"] == accept["result"]
+    remote.received.clear()
     instance.store.remove_article(article.id)
     await instance.pump()
+    # the quoter is told: a signed Delete of the stamp (and the post's Delete, as a follower)
+    await remote.wait_for(2)
+    revoked = [r for r in remote.of_type("Delete") if r.json["object"] == accept["result"]]
+    assert len(revoked) == 1 and revoked[0].verified_owner == instance.actor()
     assert (await get(accept["result"])).status_code in (404, 410)
     assert instance.store.quote_stamps(article.id) == []
     assert (await get(f"{instance.actor()}/quote_authorizations/nosuch")).status_code == 404

@@ -85,8 +85,15 @@ async def test_fedify_follows_reads_quotes_and_sees_removal(tmp_path) -> None:
         # Removal: a Delete with a Tombstone; the post and its stamp stop resolving.
         inst.store.remove_article(article.id)
         await inst.pump()
-        delete = await peer.wait_for("the Delete", lambda e: e["kind"] == "Delete")
-        assert delete["objectId"] == note["id"] and delete["actor"] == actor
+        delete = await peer.wait_for(
+            "the Delete", lambda e: e["kind"] == "Delete" and e["objectId"] == note["id"]
+        )
+        assert delete["actor"] == actor and delete["object"] == "Tombstone"
+        revoked = await peer.wait_for(
+            "the Delete of its stamp",
+            lambda e: e["kind"] == "Delete" and e["objectId"] == stamp["id"],
+        )
+        assert revoked["actor"] == actor
         gone_note = await peer.control("lookup", url=note["id"])
         gone_stamp = await peer.control("lookup", url=stamp["id"])
         assert gone_note["status"] == 410

@@ -29,7 +29,7 @@ from syndicate.models.delivery_states import DONE, RETRY, transition
 from syndicate.models.federation import DeliveryJob, DeliveryOutcome
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.federation import Federation, HostState, federation_for
-from syndicate.publish.activitypub.outbox import activity_for_event
+from syndicate.publish.activitypub.outbox import activity_for_event, revoke_quote_stamps
 from syndicate.publish.activitypub.remote import FetchError
 from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
 from syndicate.publish.corrections import article_corrections
@@ -86,7 +86,7 @@ def process_events(
         if ev.kind == Change.UPDATED and article is not None:
             corrections = article_corrections(store, settings, article)  # shown in the Update
         if ev.kind == Change.REMOVED:
-            store.delete_quote_stamps(ev.article_id)  # FEP-044f: its stamps go with it
+            revoke_quote_stamps(store, settings, ev.article_id, now)  # FEP-044f stamps go too
         act, refresh = activity_for_event(settings, ev, article, now, corrections)
         if act is not None:
             if ev.kind in (Change.UPDATED, Change.REMOVED):

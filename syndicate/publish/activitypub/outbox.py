@@ -3,12 +3,13 @@ Delete for removals. Backfilled articles are listed in the outbox but never sent
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from syndicate.config import Settings
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, new_id
-from syndicate.models.federation import NewActivity
+from syndicate.models.federation import NewActivity, QuoteStamp, RemoteActor
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.feeds import article_link
 
@@ -104,3 +105,35 @@ def activity_for_event(
         payload = vocab.delete(urls, aid, article.source_id, tomb)
         return activity("Delete", payload, event.at), None
     return None, None
+
+
+class StampStore(Protocol):
+    def delete_quote_stamps(self, article_id: str) -> list[QuoteStamp]: ...
+
+    def remote_actor(self, actor_id: str) -> RemoteActor | None: ...
+
+    def add_activity(
+        self, act: NewActivity, inboxes: Iterable[str] = (), now: datetime | None = None
+    ) -> int: ...
+
+
+def revoke_quote_stamps(
+    store: StampStore, settings: Settings, article_id: str, now: datetime | None = None
+) -> int:
+    """A removed article's FEP-044f stamps are deleted, and each quoter is sent a Delete of its
+    stamp (Mastodon then drops the quote). Returns the deliveries queued."""
+    urls = vocab.Urls(settings.server.base_url)
+    now = now or datetime.now(UTC)
+    queued = 0
+    for stamp in store.delete_quote_stamps(article_id):
+        quoter = store.remote_actor(stamp.actor_id)
+        inbox = quoter and (quoter.shared_inbox or quoter.inbox)
+        if not inbox:
+            continue  # its key expired from our cache: the stamp URL 404s all the same
+        aid = new_id()
+        payload = vocab.revoke_quote(urls, aid, stamp.source_id, stamp.id, stamp.actor_id)
+        act = NewActivity(
+            id=aid, source_id=stamp.source_id, type="Delete", payload=payload, published=now
+        )
+        queued += store.add_activity(act, [inbox], now)
+    return queued

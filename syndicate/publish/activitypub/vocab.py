@@ -496,6 +496,18 @@ def answer_quote_request(
     return doc
 
 
+def revoke_quote(urls: Urls, activity_id: str, source_id: str, stamp_id: str, to: str) -> dict:
+    """Delete of a QuoteAuthorization: the quoting server drops (or detaches) the quote."""
+    return {
+        "@context": [AS, INTERACTION_TERMS],
+        "id": urls.activity(activity_id),
+        "type": "Delete",
+        "actor": urls.actor(source_id),
+        "to": [to],
+        "object": urls.quote_stamp(source_id, stamp_id),
+    }
+
+
 def tombstone(urls: Urls, source_id: str, article_id: str, deleted: datetime | None) -> dict:
     doc: dict[str, Any] = {
         "@context": AS,
