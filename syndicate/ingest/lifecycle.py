@@ -197,7 +197,10 @@ async def check_removals(ctx: IngestContext) -> int:
         :MAX_REMOVAL_CHECKS
     ]:
         try:
-            resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=False)
+            # Conditional: an article that merely fell off a listing costs a 304 (its page
+            # validators were saved when it was read); a deleted one still answers 404/410,
+            # a redirect or a new not-found page.
+            resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=True)
         except FetchError:
             continue  # unreachable proves nothing
         old = ctx.store.get_article(article_id)
