@@ -19,6 +19,7 @@ from syndicate.config import ConfigError, Settings, load_settings
 from syndicate.publish.activitypub import delivery
 from syndicate.scheduler import IngestScheduler
 from syndicate.store import Store
+from syndicate.web import limits
 from syndicate.web.app import create_app
 from syndicate.web.state import ROLES, AppState
 
@@ -219,7 +220,12 @@ class Service:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=int(CONNECTIONS_GRACE),
+            http=limits.GuardedH11,
+            limit_concurrency=limits.LIMIT_CONCURRENCY,
+            backlog=limits.BACKLOG,
+            timeout_keep_alive=5,
         )
+        limits.install_log_filter()
         other = running_pid(pid_path(self.settings)) if uses_pid_file(self.settings) else None
         if other is not None:
             log.error("another syndicate (pid %d) is already running on this data directory", other)

@@ -24,6 +24,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 32 MB page cache (default 2 MB): with 100k articles the indexes no longer fit in 2 MB and
+    # every insert and lookup went to the OS for pages (3.5x slower folding at 100k than at 1k).
+    cur.execute("PRAGMA cache_size=-32768")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 

@@ -1,0 +1,130 @@
+"""Bounded load on loopback: 300 slow-loris connections and 20 concurrent unknown-tag requests
+against `syndicate run` held to 256 file descriptors, while /healthz keeps answering."""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from conftest import REPO, free_port
+from opsutil import config_file, folder_source
+
+SLOW = 300
+TAGS = 20
+LOAD_SECONDS = 15.0
+
+
+def limited_fds() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+
+async def slow_loris(port: int, stop: asyncio.Event) -> int:
+    """One connection that sends its request headers a byte every second; returns how many
+    times the server dropped it (it reconnects each time)."""
+    dropped = 0
+    while not stop.is_set():
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.5)
+            continue
+        try:
+            writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            await writer.drain()
+            while not stop.is_set():
+                await asyncio.sleep(1.0)
+                if reader.at_eof():
+                    break
+                writer.write(b"X")
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        dropped += 1
+        writer.close()
+    return dropped
+
+
+async def unknown_tags(base: str, n: int, stop: asyncio.Event) -> list[int]:
+    statuses = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            path = f"/tags/tiada-{n}-{i}" if i % 2 else f"/feeds/tag/tiada-{n}-{i}.rss"
+            try:
+                statuses.append((await client.get(path)).status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+    return statuses
+
+
+async def load(port: int) -> tuple[list[float], list[str], list[int]]:
+    base = f"http://127.0.0.1:{port}"
+    stop = asyncio.Event()
+    lorises = [asyncio.create_task(slow_loris(port, stop)) for _ in range(SLOW)]
+    taggers = [asyncio.create_task(unknown_tags(base, n, stop)) for n in range(TAGS)]
+    answered: list[float] = []
+    failures: list[str] = []
+    await asyncio.sleep(2.0)  # let the slow connections pile up first
+    deadline = time.monotonic() + LOAD_SECONDS
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            # "Within 1 s" as a generous per-request timeout, each on a fresh connection.
+            async with httpx.AsyncClient(timeout=1.0) as client:
+                resp = await client.get(base + "/healthz")
+            if resp.status_code == 200:
+                answered.append(time.monotonic() - started)
+            else:
+                failures.append(f"HTTP {resp.status_code}")
+        except httpx.HTTPError as exc:
+            failures.append(type(exc).__name__)
+        await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.gather(*lorises, return_exceptions=True)
+    tag_statuses = [s for t in await asyncio.gather(*taggers) for s in t]
+    return answered, failures, tag_statuses
+
+
+def test_healthz_answers_under_slow_connections_and_unknown_tags(tmp_path: Path) -> None:
+    port = free_port()
+    cfg = config_file(
+        tmp_path, port, folder_source("samples", "Sample posts", REPO / "samples" / "posts")
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "syndicate", "--config", str(cfg), "run"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=limited_fds,  # the finding: 300 slow connections under 256 descriptors
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the service never became healthy"
+            time.sleep(0.2)
+        answered, failures, tags = asyncio.run(load(port))
+    finally:
+        proc.terminate()
+        try:
+            out = proc.communicate(timeout=15)[0]
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out = proc.communicate()[0]
+    assert not failures, f"/healthz failed {len(failures)} time(s): {failures[:5]}"
+    assert len(answered) >= LOAD_SECONDS, answered
+    assert tags and set(tags) <= {404}, sorted(set(tags))
+    assert len(out) < 200_000, "the log grew by the request"
+    assert "Traceback" not in out
