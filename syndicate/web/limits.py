@@ -4,8 +4,9 @@ uvicorn starts no timer before a connection's first request, so a client that se
 a byte at a time (or never) holds a descriptor for ever; 300 of them under a 256-descriptor
 limit made the server unreachable. Here every connection must finish its request headers within
 HEADER_TIMEOUT, and one address may hold at most PER_IP connections: when a new one arrives over
-the cap, the oldest connection of that address still reading its headers is dropped (a browser
-or proxy that sends its requests promptly keeps working; a slow-loris loses its own sockets).
+the cap, the oldest connection of that address still without its headers after GRACE seconds is
+dropped (a client that sends its requests promptly keeps working; a slow-loris loses its own
+sockets), and if there is none the newcomer is refused.
 Past LIMIT_CONCURRENCY connections in all, uvicorn answers 503 at once.
 """
 
@@ -22,7 +23,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 HEADER_TIMEOUT = 10.0  # seconds from connect to the end of the request headers
 PER_IP = 32  # open connections per client address
 LIMIT_CONCURRENCY = 512  # connections + running requests before uvicorn answers 503
-BACKLOG = 256
+# Also how many connections asyncio accepts in one go before any is looked at: at 256 one
+# burst of slow clients took every descriptor of a 256-descriptor process (EMFILE).
+BACKLOG = 64
+GRACE = 0.5  # a newer connection may not have been read yet: it is never the one evicted
 
 # Per server (uvicorn's ServerState, shared by its connections): address -> its connections.
 _BY_SERVER: weakref.WeakKeyDictionary[Any, dict[str, list[GuardedH11]]] = (
@@ -34,6 +38,7 @@ class GuardedH11(H11Protocol):
     _header_timer: asyncio.TimerHandle | None = None
     _waiting_headers = True
     _peer = ""
+    _since = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -42,8 +47,15 @@ class GuardedH11(H11Protocol):
         self._peer = self.client[0] if self.client else ""
         peers = _BY_SERVER.setdefault(self.server_state, {}).setdefault(self._peer, [])
         peers.append(self)
-        if len(peers) > PER_IP:
-            slow = next((p for p in peers if p._waiting_headers and p is not self), None)
+        self._since = time.monotonic()
+        # Closed ones stay listed until their connection_lost runs (next loop turn): not counted.
+        open_peers = [p for p in peers if not p.transport.is_closing()]
+        if len(open_peers) > PER_IP:
+            # The oldest connection still without its headers goes, preferably one older than
+            # GRACE (a younger one may just not have been read yet). None waiting: refuse.
+            old = self._since - GRACE
+            waiting = [p for p in open_peers if p._waiting_headers and p is not self]
+            slow = next((p for p in waiting if p._since < old), waiting[0] if waiting else None)
             (slow or self).transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
