@@ -28,6 +28,7 @@ COLUMNS = [
     ("result", "RESULT"),
     ("articles", "ARTICLES"),
     ("followers", "FOLLOWERS"),
+    ("node", "NODE"),
     ("next_run", "NEXT RUN"),
 ]
 RESULT_WIDTH = 48
@@ -71,6 +72,8 @@ def status_cells(row: dict[str, Any], now: datetime) -> dict[str, str]:
         "articles": str(row["articles"]),
         "followers": "-" if row["followers"] is None else str(row["followers"]),
         "next_run": "-" if row["next_run"] is None else short_delta(row["next_run"], now),
+        # Which node polls it now (holds its lease), else which one polled it last.
+        "node": (row.get("node") or "-") + (" (polling)" if row.get("polling") else ""),
     }
 
 
@@ -98,10 +101,17 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> list[dict
 
     states = store.all_source_states()
     latest = store.latest_health()
-    return [
-        source_status(settings, store, src, states.get(src.id), now, None, latest)
-        for src in settings.sources
-    ]
+    leases = store.source_leases()
+    rows = []
+    for src in settings.sources:
+        row = source_status(settings, store, src, states.get(src.id), now, None, latest)
+        lease = leases.get(src.id, {})
+        row["node"] = lease.get("holder")
+        row["polling"] = bool(lease.get("lease_until") and lease["lease_until"] > now)
+        if lease.get("next_run_at") and src.enabled and not row["polling"]:
+            row["next_run"] = lease["next_run_at"]  # the cluster's schedule, from the database
+        rows.append(row)
+    return rows
 
 
 def cmd_sources(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ def test_sources_table_plain_when_piped_and_json(tmp_path: Path, corpus_server) 
         "RESULT",
         "ARTICLES",
         "FOLLOWERS",
+        "NODE",
         "NEXT",
         "RUN",
     ]
