@@ -32,7 +32,7 @@ PID_FILE = "syndicate.pid"
 # when its lease ends, so nothing is lost.
 HARD_DEADLINE = 9.0
 CONNECTIONS_GRACE = 2.0  # open HTTP requests may finish in this long
-DELIVERY_GRACE = 3.0  # in-flight deliveries may finish in this long
+DELIVERY_GRACE = 4.0  # in-flight deliveries may finish in this long
 
 
 def data_dir(settings: Settings) -> Path:
@@ -72,7 +72,7 @@ def remove_pid_file(path: Path) -> None:
     files.release_pid_file(path)
 
 
-INGEST_GRACE = 2.0  # seconds running passes may finish in after SIGTERM
+INGEST_GRACE = 1.5  # seconds running passes may finish in after SIGTERM
 
 
 def uses_pid_file(settings: Settings) -> bool:
