@@ -24,7 +24,9 @@ def create_app(  # type: ignore[no-untyped-def]
     state = AppState(settings=settings, store=store, feeds=FeedCache(settings, store), roles=roles)
     routes: list[BaseRoute] = [*health.routes, *metrics_routes.routes]
     if "web" in roles:
-        routes += [*api.routes, *feeds.routes, *pages.routes, *federation_routes.routes]
+        # Feeds first: the most requested paths match on the first routes tried (no route
+        # pattern elsewhere overlaps /feeds/…).
+        routes = [*feeds.routes, *routes, *api.routes, *pages.routes, *federation_routes.routes]
         routes += websub_callback.routes
     app = Starlette(routes=routes, lifespan=lifespan)
     # Starlette's own slash redirect builds Location from the request's Host header.
