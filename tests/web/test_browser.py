@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from webutil import (
@@ -41,8 +45,58 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
-def test_index_and_source_page_in_chromium(site, browser) -> None:  # type: ignore[no-untyped-def]
-    s = site(seed=seed_newsroom)
+@pytest.fixture
+def fediverse() -> Iterator[tuple[str, list[str]]]:
+    """A reader's server on loopback (port 0): WebFinger names its follow dialog, which answers ok."""
+    lookups: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            base = f"http://{self.headers['Host']}"
+            if parts.path == "/.well-known/webfinger":
+                lookups.extend(parse_qs(parts.query).get("resource", []))
+                body = json.dumps(
+                    {
+                        "subject": "acct:ani@x",
+                        "links": [
+                            {"rel": "self", "href": f"{base}/users/ani"},
+                            {
+                                "rel": "http://ostatus.org/schema/1.0/subscribe",
+                                "template": f"{base}/interact?uri={{uri}}",
+                            },
+                        ],
+                    }
+                ).encode()
+                ctype = "application/jrd+json"
+            elif parts.path == "/interact":
+                body, ctype = b"<title>follow</title>ok", "text/html"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{httpd.server_address[1]}", lookups
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def test_index_and_source_page_in_chromium(site, browser, fediverse) -> None:  # type: ignore[no-untyped-def]
+    # Loopback may be looked up, so /follow can ask the fake reader's server's WebFinger.
+    s = site(seed=seed_newsroom, federation={"allow_private_networks": ["127.0.0.0/8"]})
     handle = f"@detailnews@{urlsplit(s.url).netloc}"
     ARTIFACTS.mkdir(exist_ok=True)
 
@@ -63,13 +117,17 @@ def test_index_and_source_page_in_chromium(site, browser) -> None:  # type: igno
     assert page.locator("svg.bars rect").count() == 30
     page.screenshot(path=str(ARTIFACTS / "source.png"), full_page=True)
 
-    # The follow form goes to the reader's own server (captured, not followed, off loopback).
+    # The follow form goes to the follow dialog the reader's own server's WebFinger names.
+    host, lookups = fediverse
     page.goto(s.url + "/sources/detailnews")
-    page.fill("#instance-detailnews", "@ani@mastodon.social")
-    with page.expect_request("https://mastodon.social/**") as req:
-        page.route("https://mastodon.social/**", lambda route: route.fulfill(status=200, body="ok"))
+    page.fill("#instance-detailnews", f"http://{host}/@ani")
+    with page.expect_request(f"http://{host}/interact?**") as req:
         page.click("form.follow button[type=submit]")
-    assert req.value.url.startswith("https://mastodon.social/authorize_interaction?uri=")
+    dialog = urlsplit(req.value.url)
+    assert parse_qs(dialog.query)["uri"] == [f"{s.url}/users/detailnews"]
+    page.wait_for_load_state()
+    assert page.title() == "follow"
+    assert lookups == [f"acct:ani@{host}"]
 
 
 def test_pages_work_without_javascript_on_a_phone(site, browser) -> None:  # type: ignore[no-untyped-def]
