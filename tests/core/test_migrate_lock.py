@@ -17,9 +17,9 @@ print("ok")
 
 
 @pytest.mark.postgres
-def test_concurrent_first_starts_all_succeed(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the race is a PostgreSQL one; SQLite keeps one process per database")
+def test_concurrent_first_starts_all_succeed(pg_url: str) -> None:
+    # the race is a PostgreSQL one; SQLite keeps one process per database (pid-file guard)
+    db_url = pg_url
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CHILD, db_url],

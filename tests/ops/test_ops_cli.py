@@ -56,11 +56,8 @@ def test_sources_table_plain_when_piped_and_json(tmp_path: Path, corpus_server) 
     assert "failed" in rows["down"] and "backoff" in rows["down"]
     assert rows["down"].split()[1:3] == ["failing", "(connect)"]  # classified, in the table
     assert rows["kabarkito"].split()[1] == "ok"
-    assert (
-        rows["down"].rstrip().endswith("in 59s")
-        or "in 1m" in rows["down"]
-        or "in 5" in rows["down"]
-    )
+    # the retry is shown as a countdown; how far it has run depends on how busy the machine is
+    assert re.search(r"in (\d+s|1m)\s*$", rows["down"].rstrip()), rows["down"]
     doc = json.loads(run_cli("sources", "--json", config=cfg).stdout)
     by_id = {r["id"]: r for r in doc}
     assert by_id["kabarkito"]["articles"] == 7 and by_id["kabarkito"]["route"] == "feed"
