@@ -8,6 +8,7 @@ read-only database shows here instead of as silently lost articles.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from starlette.requests import Request
@@ -19,22 +20,38 @@ from syndicate.web.state import AppState
 # Which heartbeat loops belong to which role.
 ROLE_LOOPS = {"ingest": ("scheduler",), "deliver": ("delivery", "websub"), "web": ()}
 PROBE_EVERY = 5.0  # seconds between write probes: /healthz may be polled every second
+PROBE_STALL = 3.0  # a write probe still waiting this long means writes are failing
+
+
+def _probe_writes(state: AppState, started: float) -> None:
+    try:
+        state.store.node_seen(state.node, sorted(state.roles))
+        state.write_probe = (started, "ok")
+    except Exception:
+        state.write_probe = (started, "failing")
+    finally:
+        state.write_probe_started = None
 
 
 def _database(state: AppState) -> tuple[str, str]:
-    """('ok'|'failing' reading, 'ok'|'failing' writing); a write at most every PROBE_EVERY s."""
+    """('ok'|'failing' reading, 'ok'|'failing' writing).
+
+    The write probe runs in a thread of its own, at most every PROBE_EVERY s: a write lock held
+    elsewhere (SQLite waits up to its busy timeout) must not hold up the health answer. A probe
+    still waiting after PROBE_STALL s counts as failing writes.
+    """
     try:
         state.store.last_event_id()
         read = "ok"
     except Exception:
         return "failing", "failing"
     now = time.monotonic()
+    started = state.write_probe_started
+    if started is not None:
+        return read, "failing" if now - started > PROBE_STALL else state.write_probe[1]
     if now - state.write_probe[0] >= PROBE_EVERY:
-        try:
-            state.store.node_seen(state.node, sorted(state.roles))
-            state.write_probe = (now, "ok")
-        except Exception:
-            state.write_probe = (now, "failing")
+        state.write_probe_started = now
+        threading.Thread(target=_probe_writes, args=(state, now), daemon=True).start()
     return read, state.write_probe[1]
 
 

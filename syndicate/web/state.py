@@ -62,6 +62,8 @@ class AppState:
     delivery: DeliveryService | None = None  # set while this process runs the deliver role
     # /healthz's last write probe: (monotonic time, "ok" | "failing")
     write_probe: tuple[float, str] = (float("-inf"), "ok")
+    # when the write probe now running began (None: none running); see web/health.py
+    write_probe_started: float | None = None
 
     def beat(self, name: str, limit: float = 120.0) -> None:
         self.heartbeats[name] = time.monotonic()

@@ -108,6 +108,31 @@ def test_a_held_write_lock_does_not_stall_other_requests(site, tmp_path) -> None
     assert result["status"] == 201
 
 
+def test_healthz_answers_during_a_held_write_lock_and_reports_writes_failing(site) -> None:  # type: ignore[no-untyped-def]
+    """A write probe that waits on the lock must not hold up /healthz (SQLite would wait 10 s),
+    and writes that cannot happen are a failing health check, not a silent ok."""
+    import time
+
+    s = site(seed=seed_newsroom)
+    assert s.server.get("/healthz", timeout=5).json()["writes"] == "ok"
+    locker = sqlite3.connect(str(s.store.engine.url.database), timeout=1)
+    locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        s.app.state.syndicate.write_probe = (float("-inf"), "ok")  # a probe is due now
+        seen = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = s.server.get("/healthz", timeout=5)  # shorter than SQLite's busy timeout
+            seen.append((r.status_code, r.json()["writes"]))
+            if r.status_code == 503:
+                break
+            time.sleep(0.25)
+        assert seen[-1] == (503, "failing"), seen
+    finally:
+        locker.rollback()
+        locker.close()
+
+
 def test_many_categories_in_a_scraped_feed_are_bounded(site) -> None:  # type: ignore[no-untyped-def]
     from syndicate.ingest.runner import store_entry
 
