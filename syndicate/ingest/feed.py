@@ -22,7 +22,7 @@ from syndicate.ingest.context import IngestContext, Window
 from syndicate.ingest.fetcher import FetchResponse
 from syndicate.ingest.pages import article_or_note, fragment_or_note
 from syndicate.models import Entry
-from syndicate.normalize.clean import html_to_text, sanitize_html, summarize
+from syndicate.normalize.clean import html_to_text, sanitize_html, sanitized_text, summarize
 from syndicate.normalize.urls import canonicalize_url
 
 log = logging.getLogger("syndicate.ingest.feed")
@@ -103,6 +103,9 @@ def entry_from_item(
     base = link or feed_url
     content_html = sanitize_html(html or summary_html, base) if (html or summary_html) else ""
     text = html_to_text(content_html)
+    # Without a content element the text already is the summary's (the base URL only changes
+    # link targets): a second sanitise + parse of the same HTML is skipped.
+    summary_text = sanitized_text(summary_html) if html and summary_html else text
     authors = [a.get("name", "").strip() for a in item.get("authors", []) if a.get("name")]
     if not authors and item.get("author"):
         authors = [item["author"].strip()]
@@ -143,7 +146,7 @@ def entry_from_item(
         authors=authors,
         published=published,
         updated=updated or published,
-        summary=summarize(html_to_text(sanitize_html(summary_html)) if summary_html else text),
+        summary=summarize(summary_text),
         content_html=content_html,
         content_text=text,
         image=image,

@@ -15,7 +15,7 @@ from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordp
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
-from syndicate.normalize.dedupe import bands, fingerprint, same_story
+from syndicate.normalize.dedupe import bands, fingerprint, same_story, shingles
 from syndicate.store import Store
 
 log = logging.getLogger("syndicate.ingest")
@@ -191,30 +191,42 @@ def _before(published: datetime, when: datetime) -> bool:
 
 def store_entry(store: Store, source_id: str, entry: Entry, backfill: bool = False) -> Change:
     """Store one entry (NEW/UPDATED/UNCHANGED) with its fingerprint; fold a reprint into its story."""
-    fp = fingerprint(entry.content_text) if entry.content_text else None
+    # Shingled once: the fingerprint and the LSH bands are both made from the same shingles.
+    sh = shingles(entry.content_text) if entry.content_text else None
+    fp = fingerprint(entry.content_text, sh) if entry.content_text else None
     article, change = store.upsert_entry(source_id, entry, backfill=backfill, fingerprint=fp)
     if change is Change.NEW and fp and article.published is not None:
-        _fold_story(store, article.id, source_id, entry, fp, article.published)
+        _fold_story(store, article.id, source_id, entry, fp, article.published, sh)
     return change
 
 
 def store_entries(store: Store, items: list[tuple[str, Entry]]) -> list[tuple[Article, Change]]:
     """Store (source id, entry) pairs all or nothing (one transaction; KeyConflict when an
     entry with a guid reuses another article's URL), then fold new reprints into their stories."""
-    fps = [fingerprint(e.content_text) if e.content_text else None for _, e in items]
+    shs = [shingles(e.content_text) if e.content_text else None for _, e in items]
+    fps = [
+        fingerprint(e.content_text, sh) if e.content_text else None
+        for (_, e), sh in zip(items, shs, strict=True)
+    ]
     stored = store.upsert_entries([(sid, e, fp) for (sid, e), fp in zip(items, fps, strict=True)])
-    for (sid, entry), fp, (article, change) in zip(items, fps, stored, strict=True):
+    for (sid, entry), fp, sh, (article, change) in zip(items, fps, shs, stored, strict=True):
         if change is Change.NEW and fp and article.published is not None:
-            _fold_story(store, article.id, sid, entry, fp, article.published)
+            _fold_story(store, article.id, sid, entry, fp, article.published, sh)
     return stored
 
 
 def _fold_story(
-    store: Store, article_id: str, source_id: str, entry: Entry, fp: int, published: datetime
+    store: Store,
+    article_id: str,
+    source_id: str,
+    entry: Entry,
+    fp: int,
+    published: datetime,
+    sh: set[str] | None = None,
 ) -> None:
     """A reprint of another source's story (same press release) joins that story. Candidates
     come from the LSH band index (a lookup, flat in the number of stored articles)."""
-    text_bands = bands(entry.content_text or "")
+    text_bands = bands(entry.content_text or "", sh)
     store.save_bands(article_id, text_bands, published)
     for other in store.band_candidates(source_id, text_bands, published, days=STORY_DAYS):
         if same_story(entry.content_text, other.content_text, fp, other.fingerprint):

@@ -246,6 +246,18 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(html_paragraphs(html))
 
 
+_LINE_WS = str.maketrans("", "", "\t\n\r")
+
+
+def sanitized_text(html: str) -> str:
+    """`html_to_text(sanitize_html(html))`, without parsing or nh3 when `html` is plain
+    printable text (no tag, no entity, as most feed descriptions are): cleaning and re-parsing
+    such a string only folds its whitespace."""
+    if "<" not in html and "&" not in html and html.translate(_LINE_WS).isprintable():
+        return fold_ws(html)
+    return html_to_text(sanitize_html(html))
+
+
 def summarize(text: str, limit: int = 300) -> str:
     """The first paragraph(s) up to about `limit` characters, cut at a word boundary."""
     out = ""

