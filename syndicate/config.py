@@ -18,6 +18,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -196,7 +198,7 @@ SourceKind = Literal["auto", "feed", "wordpress", "sitemap", "html", "folder", "
 
 class SourceSettings(_Strict):
     id: str
-    name: str = ""  # display name; the id when not given (`syndicate add` fills in the site title)
+    name: str = ""  # display name; see display_name() when not given
     url: str
     kind: SourceKind = "auto"
     description: str = ""
@@ -229,12 +231,28 @@ class SourceSettings(_Strict):
             )
         return v
 
-    @model_validator(mode="before")
+    # False when the config gave no name: pages and feeds then show the site's own name as the
+    # last discovery found it (SourceState.site_name), and the id until then.
+    _named: bool = PrivateAttr(True)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _default_name(cls, data: Any) -> Any:
+    def _default_name(cls, data: Any, handler: ModelWrapValidatorHandler[SourceSettings]) -> Any:
         if isinstance(data, dict) and not data.get("name") and isinstance(data.get("id"), str):
-            return {**data, "name": data["id"]}
-        return data
+            out = handler({**data, "name": data["id"]})
+            out._named = False
+            return out
+        return handler(data)
+
+    @property
+    def has_name(self) -> bool:
+        """Whether the config gave this source a name (else `name` is the id)."""
+        return self._named
+
+    def display_name(self, site_name: str | None = None) -> str:
+        """The name people see: the configured one, else the site's name found by discovery
+        (`site_name`), else the id."""
+        return self.name if self._named else (site_name or self.id)
 
     @model_validator(mode="after")
     def _url_fits_kind(self) -> SourceSettings:

@@ -109,6 +109,9 @@ async def choose(ctx: IngestContext) -> None:
         if c is not best and (c.route, c.url) != (best.route, best.url)
     ][:MAX_FALLBACKS]
     apply_choice(ctx, best, found.reason(best), found.backfill_helper(best), fallbacks)
+    name = found.site_name(best)
+    if name:  # shown for a source the config names none (SourceState.site_name)
+        ctx.state.cursor["site_name"] = name
 
 
 def _route_specific(ctx: IngestContext, error: Exception) -> bool:

@@ -62,6 +62,7 @@ class Candidate:
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # cursor seeds for the route
     paged: bool = False  # the listing has further pages (more items than counted)
+    site_name: str = ""  # the name the route gives its site (a feed's <title>)
 
     @property
     def works(self) -> bool:
@@ -84,7 +85,15 @@ class Candidate:
 class Discovery:
     site: str
     title: str = ""
+    og_site_name: str = ""  # the home page's <meta property="og:site_name">
     candidates: list[Candidate] = field(default_factory=list)
+
+    def site_name(self, best: Candidate | None = None) -> str:
+        """The site's own name, for a source the config names none: the home page's
+        og:site_name, else what the chosen route calls it (a feed's title), else the first
+        part of the home page's <title> ("Detail News | Berita terkini" -> "Detail News")."""
+        title = re.split(r"\s+[|–—-]\s+", self.title, maxsplit=1)[0]
+        return _short(self.og_site_name or (best.site_name if best else "") or title)
 
     def working(self) -> list[Candidate]:
         return sorted((c for c in self.candidates if c.works), key=lambda c: (c.rank, -c.items))
@@ -133,6 +142,12 @@ def _site_root(url: str) -> str:
     return host_key(url) + "/"
 
 
+def _short(name: str) -> str:
+    """A name as one line of at most 100 characters (it becomes a page heading and feed title)."""
+    name = " ".join(name.split())
+    return name if len(name) <= 100 else name[:99].rstrip() + "…"
+
+
 async def discover(
     fetcher: Fetcher, site_url: str, *, timezone: str = "Asia/Makassar"
 ) -> Discovery:
@@ -144,6 +159,8 @@ async def discover(
     if doc is not None:
         t = doc.find(".//title")
         found.title = (t.text_content().strip() if t is not None else "") or ""
+        og = doc.xpath("//meta[@property='og:site_name']/@content")
+        found.og_site_name = _short(str(og[0])) if og else ""
     base = home.url if home else site_url
     found.candidates.append(await _wordpress(fetcher, base, home, doc))
     found.candidates.extend(await _feeds(fetcher, base, doc))
@@ -267,6 +284,7 @@ async def _feeds(fetcher: Fetcher, base: str, doc: Any) -> list[Candidate]:
                 full_text=full,
                 kind="feed-full" if full else "feed",
                 note=note,
+                site_name=_short(str(parsed.feed.get("title") or "")),
             )
         )
         if len([c for c in out if c.works]) >= 2:

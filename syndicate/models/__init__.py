@@ -156,6 +156,13 @@ class SourceState:
     backoff_until: datetime | None = None
     cursor: dict = field(default_factory=dict)  # route-specific incremental state
 
+    @property
+    def site_name(self) -> str | None:
+        """The site's own name as the last discovery found it (kept in the cursor, no column):
+        the display name of a source the config names none."""
+        name = self.cursor.get("site_name")
+        return name if isinstance(name, str) and name else None
+
 
 @dataclass(slots=True)
 class PassResult:

@@ -187,7 +187,8 @@ class FeedCache:
         base = s.server.base_url
         sources = {src.id: src for src in s.sources}
         full_content = {sid: s.content(src) == "full" for sid, src in sources.items()}
-        source_names = {sid: src.name for sid, src in sources.items()}
+        site_names = self.store.site_names()
+        source_names = {sid: src.display_name(site_names.get(sid)) for sid, src in sources.items()}
 
         def make(key: str, title: str, description: str, home_url: str, language: str) -> FeedInfo:
             return FeedInfo(
@@ -221,8 +222,8 @@ class FeedCache:
             raise UnknownFeed(key)
         return make(
             key,
-            src.name,
-            src.description or f"Berita dari {src.name}",
+            source_names[key],
+            src.description or f"Berita dari {source_names[key]}",
             f"{base}/sources/{src.id}",
             s.language(src),
         )

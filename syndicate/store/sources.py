@@ -35,6 +35,17 @@ class SourceQueries:
             out[m["source_id"]] = SourceState(**m)
         return out
 
+    def site_names(self) -> dict[str, str]:
+        """source id -> the site's name discovery found (SourceState.site_name), where known."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(source_state.c.source_id, source_state.c.cursor)).all()
+        out = {}
+        for sid, cursor in rows:
+            name = SourceState(source_id=sid, cursor=dict(cursor or {})).site_name
+            if name:
+                out[sid] = name
+        return out
+
     def save_source_state(self, state: SourceState) -> None:
         values = asdict(state)
         with self.engine.begin() as conn:

@@ -164,10 +164,13 @@ async def actor(request: Request) -> Response:
         )
     _, public = await fed.key(sid)
     created = await asyncio.to_thread(fed.store.ap_key_created, sid)
+    name = src.name
+    if not src.has_name:  # the site's own name, once discovery found it
+        name = src.display_name((await asyncio.to_thread(fed.store.source_state, sid)).site_name)
     doc = vocab.source_actor(
         fed.urls,
         source_id=sid,
-        name=src.name,
+        name=name,
         description=src.description,
         site_url=src.url,
         public_key_pem=public,

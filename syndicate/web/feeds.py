@@ -90,11 +90,16 @@ def opml_document(state: AppState, aggregate: bool = False) -> bytes:
         f"  <head><title>{escape(title)}</title></head>",
         "  <body>",
     ]
+    site_names = {} if aggregate else state.store.site_names()
     outlines = (
         [("Semua sumber / All sources", f"{base}/feeds/all.rss", f"{base}/")]
         if aggregate
         else [
-            (src.name, f"{base}/feeds/{src.id}.rss", f"{base}/sources/{src.id}")
+            (
+                src.display_name(site_names.get(src.id)),
+                f"{base}/feeds/{src.id}.rss",
+                f"{base}/sources/{src.id}",
+            )
             for src in s.sources
             if src.enabled
         ]

@@ -143,7 +143,7 @@ def source_status(
     health, health_kind, health_detail = current_health(src.id, latest, state)
     return {
         "id": src.id,
-        "name": src.name,
+        "name": src.display_name(state.site_name),
         "enabled": src.enabled,
         "route": state.route or (src.kind if src.kind != "auto" else None),
         "route_reason": state.route_reason,
@@ -256,13 +256,20 @@ def _headline(a: Article, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def _card(state: AppState, src: SourceSettings, limit: int) -> dict[str, Any]:
+def source_name(store: Store, src: SourceSettings) -> str:
+    """A source's display name; reads its state only when the config names none."""
+    return src.name if src.has_name else src.display_name(store.source_state(src.id).site_name)
+
+
+def _card(
+    state: AppState, src: SourceSettings, limit: int, name: str | None = None
+) -> dict[str, Any]:
     settings = state.settings
     tz = _tz(settings, src)
     base = settings.server.base_url
     return {
         "id": src.id,
-        "name": src.name,
+        "name": name or source_name(state.store, src),
         "description": src.description,
         "site": src.url if src.url.startswith(("http://", "https://")) else None,
         "handle": handle(src.id, base),
@@ -292,8 +299,7 @@ def index(request: Request) -> Response:
     for src in state.settings.sources:
         if not src.enabled:
             continue
-        card = _card(state, src, 5)
-        card["status"] = source_status(
+        status = source_status(
             state.settings,
             state.store,
             src,
@@ -302,6 +308,8 @@ def index(request: Request) -> Response:
             _scheduled(state, src.id),
             latest,
         )
+        card = _card(state, src, 5, name=status["name"])
+        card["status"] = status
         sources.append(card)
     return render(request, "index.html", sources=sources, now=now, ago=ago)
 
@@ -321,7 +329,7 @@ def source_page(request: Request) -> Response:
     return render(
         request,
         "source.html",
-        source=_card(state, src, 30),
+        source=_card(state, src, 30, name=status["name"]),
         status=status,
         chart=chart,
         now=now,
@@ -361,7 +369,7 @@ def article_page(request: Request) -> Response:
             if other.id == article.id:
                 continue
             try:
-                name = settings.source(other.source_id).name
+                name = source_name(state.store, settings.source(other.source_id))
             except KeyError:
                 continue
             also.append(
@@ -445,9 +453,11 @@ def tag_page(request: Request) -> Response:
         state.feeds.remember_unknown(f"tag/{tag}")
         return render(request, "tag.html", status_code=404, tag=tag, items=[])
     items = []
+    site_names = state.store.site_names()
     for a in found:
         src = enabled[a.source_id]
-        items.append({**_headline(a, _tz(settings, src)), "source": src.name, "source_id": src.id})
+        name = src.display_name(site_names.get(src.id))
+        items.append({**_headline(a, _tz(settings, src)), "source": name, "source_id": src.id})
     return render(request, "tag.html", tag=tag, items=items)
 
 
