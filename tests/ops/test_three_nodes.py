@@ -10,13 +10,10 @@ import re
 import signal
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from conftest import PG_URL, free_port, pg_available, write_config
+from conftest import free_port, write_config
 from opsutil import Running, ThreadServer, feed_source, folder_source
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,20 +28,6 @@ INBOXES = 8
 BURST = 4
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    if not pg_available():
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
 
 
 def node_config(tmp_path: Path, port: int, db: str, sources: str) -> Path:
@@ -87,7 +70,7 @@ def post(folder: Path, name: str, title: str) -> None:
 
 
 def test_three_nodes_share_the_work_and_survive_a_sigkill(  # type: ignore[no-untyped-def]
-    tmp_path: Path, pg_schema: str, corpus_server
+    tmp_path: Path, pg_url: str, corpus_server
 ) -> None:
     got: list[tuple[str, str]] = []
     lock = threading.Lock()
@@ -112,14 +95,14 @@ def test_three_nodes_share_the_work_and_survive_a_sigkill(  # type: ignore[no-un
         + every
     )
     ports = [free_port() for _ in range(3)]
-    configs = [node_config(tmp_path, p, pg_schema, sources) for p in ports]
+    configs = [node_config(tmp_path, p, pg_url, sources) for p in ports]
     started = time.monotonic()
     nodes = [Running(cfg, port) for cfg, port in zip(configs, ports, strict=True)]
     store = None
     try:
         for n in nodes:
             n.wait_for("/healthz", lambda r: r.status_code == 200, timeout=40)
-        store = open_store(pg_schema, migrate_schema=False)
+        store = open_store(pg_url, migrate_schema=False)
         for i in range(INBOXES):
             store.add_follower(
                 "posts",
