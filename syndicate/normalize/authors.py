@@ -50,6 +50,12 @@ _WEEKDAY_TAIL = re.compile(
     r"wednesday|thursday|friday|saturday|sunday)\b[\s,]*$",
     re.I,
 )
+# A relative time printed after the name ("Oleh: Budi kemarin 10.15", "Budi · sejam yang lalu").
+_RELATIVE_TAIL = re.compile(
+    r"[\s,|\-–—·]*\b(?:kemarin|yesterday|hari\s+ini|today|baru\s+saja|just\s+now|"
+    r"se(?:jam|menit|hari|minggu)\s+(?:yang\s+)?lalu)\b.*$",
+    re.I,
+)
 GENERIC_AUTHORS = {
     "redaksi", "admin", "administrator", "tim redaksi", "editor", "webmaster", "staff", "tim",
     "newsroom", "humas", "rilis", "press release", "siaran pers",
@@ -129,6 +135,7 @@ def _names_from(rest: str, max_words: int) -> list[str]:
     # A date printed right after the name in the next inline box ("Nama8/1/2026 10:10",
     # "Nama, Kamis 8 Januari 2026"): names carry no digits, so the line ends at the first one.
     rest = _DIGIT_TAIL.split(rest, maxsplit=1)[0]
+    rest = _RELATIVE_TAIL.sub("", rest)
     rest = _WEEKDAY_TAIL.sub("", rest)
     rest = re.split(r"\s*(?:©|\(c\)|\bcopyright\b|\bhak cipta\b)", rest, maxsplit=1, flags=re.I)[0]
     m = _ROLE_PLACE.match(rest)

@@ -47,7 +47,7 @@ def page_bylines(doc: etree._Element) -> PageBylines:
             blk = block_parent(owner, body)
             if blk in seen:
                 continue
-            line = text_of(blk)
+            line = _spaced_text(blk)
             following = None
             if where == "text":
                 nxt = el[0] if len(el) else el.getnext()
@@ -69,6 +69,22 @@ def page_bylines(doc: etree._Element) -> PageBylines:
                         continue
                 out.append((by, blk))
     return out
+
+
+def _spaced_text(el: etree._Element) -> str:
+    """`el`'s text with a space where one box ends and the next begins with none between, so
+    `<span>Oleh: Budi</span><span>kemarin 10.15</span>` reads "Oleh: Budi kemarin 10.15"."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+                walk(child)
+            parts.append(child.tail or " ")
+
+    walk(el)
+    return fold_ws("".join(parts))
 
 
 def pick_authors(

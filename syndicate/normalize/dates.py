@@ -235,6 +235,8 @@ _REL_DAY = re.compile(
     re.I,
 )
 
+_REL_BOXES = re.compile(r"\s*(?:[|•·\u2022/]|\s[–—-]\s)\s*")
+
 
 def parse_relative(text: str, now: datetime | None, timezone_name: str) -> datetime | None:
     """ "2 jam yang lalu", "5 minutes ago", "kemarin 10.15", "hari ini" -> a time counted back
@@ -247,7 +249,9 @@ def parse_relative(text: str, now: datetime | None, timezone_name: str) -> datet
         n = 1 if m.group("n").lower() == "se" else int(m.group("n"))
         unit = m.group("unit").lower()
         return base - timedelta(seconds=n * _REL_UNITS[unit])
-    m = _REL_DAY.match(text)
+    # "kemarin" opens the text or one of its boxes ("Penulis: Budi | kemarin 10.15"); inside a
+    # sentence ("Rapat digelar kemarin") it dates nothing.
+    m = next(filter(None, (_REL_DAY.match(part) for part in _REL_BOXES.split(text))), None)
     if m:
         day = (
             base - timedelta(days=1) if m.group("day").lower() in ("kemarin", "yesterday") else base

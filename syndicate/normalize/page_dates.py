@@ -8,8 +8,9 @@ from datetime import datetime
 
 from lxml import etree
 
+from syndicate.normalize import authors as _authors
 from syndicate.normalize.dates import localize, not_future, parse_date_ex, parse_relative
-from syndicate.normalize.dom import in_sidebar, select, text_of
+from syndicate.normalize.dom import BLOCK_TAGS, block_parent, in_sidebar, select, text_of
 from syndicate.normalize.metadata import PageMeta
 from syndicate.normalize.page import Page
 
@@ -107,24 +108,35 @@ def _first_date(cands: list[tuple[str, str]], tz: str, now: datetime | None) -> 
 def _text_date(
     doc: etree._Element, title_el: etree._Element | None, tz: str, now: datetime | None
 ) -> Found:
-    """A date printed under the title ("Senin, 05 Januari 2026 - 09:30 WITA"); with a time first."""
+    """A date printed under the title ("Senin, 05 Januari 2026 - 09:30 WITA"); with a time first.
+
+    A relative time ("2 jam yang lalu", "kemarin 10.15") counts when it is the article's own: in
+    the first lines under the title or in the byline's block, never in a sidebar or a list of
+    links to other articles. Found first, it wins over dates printed further down (an event date
+    in the text, a headline list), unless an exact date follows within the same few lines."""
     started = title_el is None
     seen = 0
     date_only = None
-    relative = None  # "2 jam yang lalu": only when no absolute date is printed
+    relative = None  # (datetime, the text count where it was found)
     before_title = None  # the last <time datetime> above the headline
     for el in doc.iter():
         if el is title_el:
             started = True
+            continue
+        if not isinstance(el.tag, str):
             continue
         if not started:
             if el.tag == "time" and el.get("datetime") and not in_sidebar(el):
                 got = parse_date_ex(el.get("datetime"), tz)
                 if got and not_future(got[0], now):
                     before_title = got
+            if relative is None:
+                # A meta line above the headline: only beside a byline.
+                got_rel = _own_relative(el, None, tz, now, needs_byline=True)
+                relative = (got_rel, 0) if got_rel else None
             continue
-        if not isinstance(el.tag, str):
-            continue
+        if relative is not None and seen > relative[1] + _RELATIVE_WINDOW:
+            break
         if el.tag == "time" and el.get("datetime"):
             got = parse_date_ex(el.get("datetime"), tz)
             if got and not got[1]:
@@ -138,29 +150,85 @@ def _text_date(
                     got = shown
             if got and not_future(got[0], now):
                 return got[0], got[1], "time-element"
-        for s in (el.text, el.tail):
+        for where in ("text", "tail"):
+            s = getattr(el, where)
             if not s or not s.strip():
                 continue
             seen += 1
             if _UPDATED_LABEL.search(s):
                 continue
-            if relative is None and _RELATIVE_HINT.search(s) and not in_sidebar(el):
-                relative = parse_relative(s, now, tz)
             if _DATE_HINT.search(s):
                 got = parse_date_ex(s, tz)
+                owner = el if where == "text" else el.getparent()
+                if relative is not None and (owner is None or _in_link_list(owner)):
+                    continue  # after the article's own relative time: a teaser's date
                 if got and not_future(got[0], now):
                     if _HAS_TIME.search(s):
                         return got[0], got[1], "text"
                     date_only = date_only or got
+                    continue
+            if relative is None:
+                owner = el if where == "text" else el.getparent()
+                near = seen <= _RELATIVE_NEAR
+                got_rel = _own_relative(owner, s, tz, now, needs_byline=not near)
+                if got_rel is not None:
+                    relative = (got_rel, seen)
         if seen > 80:
             break
     if before_title:
         return before_title[0], before_title[1], "time-element"
+    if relative is not None and (date_only is None or date_only[0].date() == relative[0].date()):
+        return relative[0], False, "relative"
     if date_only:
         return date_only[0], date_only[1], "text"
-    if relative is not None:
-        return relative, False, "relative"
     return None, False, None
+
+
+# The article's own meta line sits in the first lines under the headline; an exact date printed
+# right after a relative one ("2 jam yang lalu | Kamis, 8 Januari 2026 10:00") is preferred.
+_RELATIVE_NEAR = 12
+_RELATIVE_WINDOW = 4
+
+
+def _own_relative(
+    el: etree._Element | None, s: str | None, tz: str, now: datetime | None, *, needs_byline: bool
+) -> datetime | None:
+    """The relative time in `s` (el's own text when None) when it dates the article itself."""
+    if el is None or el.tag in ("script", "style"):
+        return None
+    if s is None:
+        s = el.text
+    if not s or not _RELATIVE_HINT.search(s) or _UPDATED_LABEL.search(s):
+        return None
+    got = parse_relative(s, now, tz)
+    if got is None or not not_future(got, now) or _in_link_list(el) or in_sidebar(el):
+        return None
+    line = text_of(block_parent(el, el.getroottree().getroot()))
+    if len(line) > 200:
+        return None  # a paragraph of the story ("terjadi 2 hari yang lalu"), not a meta line
+    if needs_byline and not (_authors.BYLINE_HINT.search(line) and _authors.parse_byline(line)):
+        return None
+    return got
+
+
+def _in_link_list(el: etree._Element) -> bool:
+    """In a list item, menu or footer, or in a box led by a headline link (a teaser of another
+    article: "Berita Terkini", "Terpopuler"); an author link is not a headline."""
+    box = None
+    node: etree._Element | None = el
+    while node is not None:
+        if node.tag in ("li", "nav", "footer", "dt", "dd"):
+            return True
+        if box is None and node.tag in BLOCK_TAGS:
+            box = node
+        node = node.getparent()
+    if box is None:
+        return False
+    for a in box.iter("a"):
+        words = text_of(a).split()
+        if len(words) >= 4 and not _RELATIVE_HINT.search(" ".join(words)):
+            return True
+    return False
 
 
 def _updated_line(page: Page) -> Found:

@@ -71,3 +71,97 @@ def test_kemarin_with_a_time():
         "2026-01-08T10:55:00+09:00"
     )
     assert parse_relative("Laporan dua jam", NOW, "Asia/Jakarta") is None
+
+
+# A bolmongraya-shaped page: the article's own meta line says only how long ago it was posted,
+# while the "Berita Terkini" widget and a "Terpopuler" list date other articles.
+TERKINI = (
+    '<div class="widget widget-terkini"><h3 class="widget-title">Berita Terkini</h3>'
+    '<ul class="list-terkini"><li><a href="/read/2026/01/09/5544/jalan-trans-sulawesi">Jalan Trans'
+    ' Sulawesi di Lolak Tertimbun Longsor</a><span class="waktu">10 jam yang lalu</span></li></ul>'
+    "</div>"
+)
+TERPOPULER = (
+    '<div class="terpopuler"><h3>Terpopuler</h3><ul><li><a href="/read/2026/01/05/5521/harga-kopra">'
+    'Harga Kopra di Bolaang Mongondow Naik</a><span class="tgl">Senin, 05 Januari 2026 | 11:20 WITA'
+    "</span></li></ul></div>"
+)
+
+
+def _bolmong(meta_line: str, before: str = "") -> str:
+    return (
+        f"<html><head></head><body>{before}<div class='detail'>"
+        f"<h1 class='detail-title'>Pasar baru diresmikan</h1>"
+        f"<div class='detail-info'>{meta_line}</div><div class='detail-content'>{PARA}{PARA}</div>"
+        f"</div>{TERPOPULER}{TERKINI}</body></html>"
+    )
+
+
+REPORTER = (
+    '<span class="reporter">Laporan: <a href="/penulis/rifaldi">Rifaldi Paputungan</a></span>'
+)
+
+
+def test_bare_relative_time_beside_the_byline_beats_the_headline_lists():
+    page = _bolmong(f'{REPORTER} <span class="date">2 jam yang lalu</span>')
+    entry = extract_article(page, "https://x.id/read/1", timezone="Asia/Makassar", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T08:00:00+08:00"
+    assert entry.rules["published"] == "relative"
+    assert entry.authors == ["Rifaldi Paputungan"]
+
+
+def test_kemarin_in_the_byline_box_in_the_sources_zone():
+    page = _bolmong(f"{REPORTER}<span>kemarin 10.15</span>")
+    entry = extract_article(page, "https://x.id/read/1", timezone="Asia/Jakarta", now=NOW)
+    assert entry.published.isoformat() == "2026-01-07T10:15:00+07:00"
+    # the two boxes read apart: the name alone, never "Rifaldi Paputungankemarin"
+    assert entry.authors == ["Rifaldi Paputungan"]
+
+
+def test_relative_time_after_a_pipe_in_one_meta_line():
+    page = _bolmong("Penulis: Christian Lolong | 3 hari yang lalu")
+    entry = extract_article(page, "https://x.id/read/1", timezone="Asia/Jayapura", now=NOW)
+    assert entry.published.isoformat() == "2026-01-05T11:00:00+09:00"
+
+
+def test_byline_and_relative_time_above_the_headline():
+    page = (
+        "<html><body><div class='post'><div class='meta'>Peliput : ical &middot; 5 jam yang lalu"
+        f"</div><h1>Pasar baru diresmikan</h1><div class='isi'>{PARA}{PARA}</div></div>"
+        f"{TERKINI}</body></html>"
+    )
+    entry = extract_article(page, "https://x.id/a", timezone="Asia/Makassar", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T05:00:00+08:00"
+
+
+def test_a_sidebar_of_relative_times_never_dates_the_article():
+    page = _bolmong(REPORTER).replace(TERPOPULER, "")
+    entry = extract_article(page, "https://x.id/read/1", timezone="Asia/Makassar", now=NOW)
+    assert entry.published is None and entry.rules["published"] == "none"
+
+
+def test_a_teaser_box_outside_any_sidebar_never_dates_the_article():
+    teaser = (
+        '<div class="kotak"><a href="/read/2">Warga Bitung Gotong Royong Bersihkan Pantai</a> '
+        "<span>10 jam yang lalu</span></div>"
+    )
+    page = _bolmong(REPORTER).replace(TERPOPULER, "").replace(TERKINI, teaser)
+    entry = extract_article(page, "https://x.id/read/1", now=NOW)
+    assert entry.published is None
+
+
+def test_a_relative_phrase_inside_the_story_is_not_its_date():
+    story = (
+        "<p>Kebakaran yang terjadi 2 hari yang lalu di pasar lama membuat pedagang pindah ke "
+        "lokasi sementara yang disiapkan pemerintah kota, kata kepala dinas perdagangan kepada "
+        "wartawan di kantornya pada Rabu pagi.</p>"
+    )
+    page = _bolmong(REPORTER + story).replace(TERPOPULER, "")
+    entry = extract_article(page, "https://x.id/read/1", now=NOW)
+    assert entry.published is None
+
+
+def test_an_exact_date_right_after_the_relative_one_wins():
+    line = f"{REPORTER}<span>2 jam yang lalu</span><span>Kamis, 8 Januari 2026 07:55 WITA</span>"
+    entry = extract_article(_bolmong(line), "https://x.id/read/1", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T07:55:00+08:00"
