@@ -43,14 +43,18 @@ def srcset_candidates(img: etree._Element, base: str) -> list[tuple[str, int]]:
     candidate without a width descriptor counts 0, placeholders (data:) are left out."""
     out = []
     for attr in ("srcset", *LAZY_SRCSET_ATTRS):
-        for cand in (img.get(attr) or "").split(","):
-            bits = cand.strip().split()
-            if not bits or bits[0].startswith("data:"):
+        for m in _SRCSET_CANDIDATE.finditer(img.get(attr) or ""):
+            url, desc = m.group(1).rstrip(","), m.group(2).strip()
+            if not url or url.startswith("data:"):
                 continue
-            desc = bits[1] if len(bits) > 1 else ""
             width = int(desc[:-1]) if desc.endswith("w") and desc[:-1].isdigit() else 0
-            out.append((join_url(base, bits[0]), width))
+            out.append((join_url(base, url), width))
     return out
+
+
+# As HTML parses srcset: a URL runs to the next whitespace (a data: placeholder's own comma
+# included), then its descriptor runs to the next comma.
+_SRCSET_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*)\s*([^,]*),?")
 
 
 def largest_variant(src: str, img: etree._Element, base: str) -> str:
