@@ -1,15 +1,19 @@
-"""normalize/bylines.py + authors.py: who wrote it, from real-looking byline markup."""
+"""normalize/bylines.py: who wrote it, from real-looking byline markup (page_bylines finds the
+labelled lines on the page, pick_authors chooses between them and what the page declares)."""
 
-from syndicate.normalize.authors import parse_byline
+from syndicate.models import Entry
+from syndicate.normalize.authors import Byline
+from syndicate.normalize.bylines import page_bylines, pick_authors
 from syndicate.normalize.extract import extract_article
+from syndicate.normalize.page import parse_page
 
 PARA = "<p>" + "Warga Tondano membersihkan saluran air setelah banjir, kata lurah setempat. " * 3
 PARA += "</p>"
 
 
-def _page(meta_line: str) -> str:
+def _page(meta_line: str, head: str = '<meta name="author" content="Redaksi">') -> str:
     return (
-        '<html><head><meta name="author" content="Redaksi"></head><body><article>'
+        f"<html><head>{head}</head><body><article>"
         f"<h1>Warga bersihkan saluran</h1><div class='meta'>{meta_line}</div>"
         f"<div class='isi'>{PARA}{PARA}</div></article></body></html>"
     )
@@ -21,20 +25,74 @@ def test_byline_beside_a_date_in_the_next_inline_box_gives_the_name_alone():
     assert entry.authors == ["Nama"]
 
 
-def test_byline_then_weekday_and_date():
-    assert parse_byline("Oleh: Budi Santoso, Kamis 8 Januari 2026").authors == ["Budi Santoso"]
-
-
 def test_laporan_label_names_the_reporter_over_a_shared_account():
     line = '<div class="post-author">Laporan: <a href="/penulis/r">Rifaldi Paputungan</a></div>'
     entry = extract_article(_page(line), "https://x.id/a")
     assert entry.authors == ["Rifaldi Paputungan"]
 
 
-def test_laporan_as_an_ordinary_word_is_not_a_byline():
-    assert parse_byline("Laporan keuangan daerah dibahas DPRD") is None
+def test_page_bylines_reads_inline_boxes_apart():
+    line = "<span>Oleh: Stevi Rumengan</span><span>kemarin 10.15</span>"
+    lines = page_bylines(parse_page(_page(line), "https://x.id/a").doc)
+    assert [(by.authors, blk.get("class")) for by, blk in lines] == [(["Stevi Rumengan"], "meta")]
 
 
-def test_writer_and_editor_on_one_line():
-    by = parse_byline("Penulis: Andi Wijaya | Editor: Sari")
-    assert (by.authors, by.editor, by.strength) == (["Andi Wijaya"], "Sari", 2)
+def test_page_bylines_label_then_link():
+    line = 'Diposting oleh <a href="/profile/1">Stevi Rumengan</a> di 19.40'
+    (by, _blk), *_ = page_bylines(parse_page(_page(line), "https://x.id/a").doc)
+    assert (by.authors, by.strength) == (["Stevi Rumengan"], 1)
+
+
+def test_page_bylines_skips_lowercase_words_after_a_weak_label():
+    line = "Kegiatan ini dihadiri oleh warga dan perangkat desa"
+    assert page_bylines(parse_page(_page(line), "https://x.id/a").doc) == []
+
+
+def test_pick_authors_strong_byline_beats_the_json_ld_account():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": '
+        '"Person", "name": "Admin DetailNews"}}</script>'
+    )
+    page = parse_page(_page("Peliput : ical | Editor: Meity Wowor", head), "https://x.id/a")
+    authors, editor = pick_authors(page, page_bylines(page.doc), [])
+    assert (authors, editor) == (["ical"], "Meity Wowor")
+    assert page.rules["authors"] == "byline" and page.rules["editor"] == "byline"
+
+
+def test_pick_authors_body_byline_comes_first():
+    page = parse_page(_page(""), "https://x.id/a")
+    body = [Byline(authors=["Christian Lolong"], strength=2)]
+    assert pick_authors(page, page_bylines(page.doc), body) == (["Christian Lolong"], None)
+
+
+def test_pick_authors_generic_account_loses_to_a_feed_hint():
+    page = parse_page(
+        _page(""), "https://x.id/a", hints=Entry(url="u", title="t", authors=["Fernando"])
+    )
+    assert pick_authors(page, [], [])[0] == ["Fernando"]
+    assert page.rules["authors"] == "hint"
+
+
+def test_pick_authors_configured_selector_wins():
+    page = parse_page(
+        _page("Peliput : ical", '<meta name="author" content="Budi">'),
+        "https://x.id/a",
+        selectors={"author": "h1"},
+    )
+    assert pick_authors(page, page_bylines(page.doc), [])[0] == ["Warga bersihkan saluran"]
+    assert page.rules["authors"] == "selector"
+
+
+def test_author_link_outside_comments_and_sidebars():
+    body = (
+        '<div class="entry-meta"><a class="url fn n" href="/author/andi-wijaya/">Andi Wijaya</a>'
+        '</div><div class="comments"><a href="/author/budi/">Budi</a></div>'
+    )
+    page = parse_page(_page(body, head=""), "https://x.id/a")
+    assert pick_authors(page, [], []) == (["Andi Wijaya"], None)
+    assert page.rules["authors"] == "author-link"
+
+
+def test_only_the_shared_account_is_still_an_author():
+    page = parse_page(_page(""), "https://x.id/a")
+    assert pick_authors(page, [], [])[0] == ["Redaksi"]

@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndicate.normalize.dates import localize, not_future, parse_date, parse_date_ex
+from syndicate.normalize.dates import (
+    localize,
+    not_future,
+    parse_date,
+    parse_date_ex,
+    parse_relative,
+)
 
 WITA = timezone(timedelta(hours=8))
 MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]  # fmt: skip
@@ -101,3 +107,35 @@ def test_iso_roundtrip(dt, minutes):
 def test_never_raises_and_always_aware(text):
     got = parse_date(text, "Asia/Makassar")
     assert got is None or got.tzinfo is not None
+
+
+NOW = datetime(2026, 1, 8, 2, 0, tzinfo=UTC)  # 10:00 WITA
+
+
+def test_kemarin_with_a_time():
+    got = parse_relative("kemarin, 19.30", NOW, "Asia/Jakarta")
+    assert got.isoformat() == "2026-01-07T19:30:00+07:00"
+    assert parse_relative("5 minutes ago", NOW, "Asia/Jayapura").isoformat() == (
+        "2026-01-08T10:55:00+09:00"
+    )
+    assert parse_relative("Laporan dua jam", NOW, "Asia/Jakarta") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 jam yang lalu", "2026-01-08T08:00:00+08:00"),
+        ("3 hari yang lalu", "2026-01-05T10:00:00+08:00"),
+        ("sejam yang lalu", "2026-01-08T09:00:00+08:00"),
+        ("15 menit lalu", "2026-01-08T09:45:00+08:00"),
+        ("Diposting: kemarin pukul 21.05", "2026-01-07T21:05:00+08:00"),
+        ("Penulis: Budi | kemarin 10.15", "2026-01-07T10:15:00+08:00"),
+        ("Oleh Sari · hari ini 07:40", "2026-01-08T07:40:00+08:00"),
+    ],
+)
+def test_relative_times_count_back_from_the_fetch_time(text, expected):
+    assert parse_relative(text, NOW, "Asia/Makassar").isoformat() == expected
+
+
+def test_kemarin_inside_a_sentence_dates_nothing():
+    assert parse_relative("Rapat digelar kemarin di kantor wali kota", NOW, "Asia/Makassar") is None

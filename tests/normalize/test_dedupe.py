@@ -1,15 +1,9 @@
-"""Near-duplicates across the corpus and corrections between states."""
+"""normalize/dedupe.py: near-duplicates across the corpus (only the reprint folds)."""
 
 import itertools
 
 from normalize_corpus import articles, page_bytes
 
-from syndicate.normalize.changes import (
-    changed_fields,
-    diff_entries,
-    is_correction,
-    paragraph_changes,
-)
 from syndicate.normalize.dedupe import fingerprint, hamming, same_story
 from syndicate.normalize.encoding import decode_html
 from syndicate.normalize.extract import extract_article, merge_pages, next_page_url
@@ -55,17 +49,3 @@ def test_only_the_reprint_folds():
         fingerprint(t) for k, t in texts.items() if k not in ("nusautara:3311", "detailnews:2481")
     ]
     assert not any(same_story(None, None, fa, fo) for fo in others)
-
-
-def test_correction_detected_between_states():
-    url = next(a["url"] for s, st, a in articles("t0") if a["id"] == "detailnews:2463")
-    old, new = _entry("detailnews", "t0", url), _entry("detailnews", "t1", url)
-    fields = changed_fields(old, new)
-    assert {"title", "content_text", "updated"} <= set(fields)
-    assert "published" not in fields and "authors" not in fields
-    assert is_correction(diff_entries(old, new))
-    pairs = paragraph_changes(old.content_text, new.content_text)
-    assert len(pairs) == 2
-    assert "Rp18 ribu" in pairs[0][0] and "Rp22 ribu" in pairs[0][1]
-    assert "Rp25 ribu" in pairs[1][0] and "Rp28 ribu" in pairs[1][1]
-    assert diff_entries(new, new) == []

@@ -24,3 +24,16 @@ def test_clean_text_is_left_alone():
 def test_declared_utf8_but_cp1252_bytes():
     body = "<html><body><p>Caf\xe9 \x93Teluk\x94</p></body></html>".encode("latin-1")
     assert "Café “Teluk”" in decode_html(body, "utf-8")
+
+
+def test_decode_variants():
+    text = "<p>“Kami” – kata Welly, café</p>"
+    assert decode_html(text.encode("cp1252"), "utf-8") == text  # windows-1252 declared UTF-8
+    assert decode_html(text.encode("utf-8"), "iso-8859-1") == text  # UTF-8 declared latin-1
+    assert decode_html(b"\xef\xbb\xbf" + text.encode("utf-8"), None) == text
+    assert repair_mojibake("â€“ tanda") == "– tanda"
+
+
+def test_meta_charset_when_the_header_says_nothing():
+    body = '<html><head><meta charset="windows-1252"></head><body>Caf\xe9</body></html>'
+    assert "Café" in decode_html(body.encode("cp1252"), None)

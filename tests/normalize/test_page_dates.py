@@ -2,8 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
-from syndicate.normalize.dates import parse_relative
+from syndicate.models import Entry
 from syndicate.normalize.extract import extract_article
+from syndicate.normalize.page import parse_page
+from syndicate.normalize.page_dates import pick_dates
+from syndicate.normalize.title import pick_title
 
 PARA = "<p>" + "Pemerintah kota meresmikan pasar baru di pusat kota, kata wali kota. " * 3 + "</p>"
 NOW = datetime(2026, 1, 8, 2, 0, tzinfo=UTC)  # 10:00 WITA
@@ -62,15 +65,6 @@ def test_relative_date_under_the_title_counts_back_from_the_fetch_time_in_the_so
         now=NOW,
     )
     assert entry.published.isoformat() == "2026-01-08T08:00:00+08:00"
-
-
-def test_kemarin_with_a_time():
-    got = parse_relative("kemarin, 19.30", NOW, "Asia/Jakarta")
-    assert got.isoformat() == "2026-01-07T19:30:00+07:00"
-    assert parse_relative("5 minutes ago", NOW, "Asia/Jayapura").isoformat() == (
-        "2026-01-08T10:55:00+09:00"
-    )
-    assert parse_relative("Laporan dua jam", NOW, "Asia/Jakarta") is None
 
 
 # A bolmongraya-shaped page: the article's own meta line says only how long ago it was posted,
@@ -165,3 +159,44 @@ def test_an_exact_date_right_after_the_relative_one_wins():
     line = f"{REPORTER}<span>2 jam yang lalu</span><span>Kamis, 8 Januari 2026 07:55 WITA</span>"
     entry = extract_article(_bolmong(line), "https://x.id/read/1", now=NOW)
     assert entry.published.isoformat() == "2026-01-08T07:55:00+08:00"
+
+
+def _dates(html: str, **settings):
+    page = parse_page(html, "https://x.id/a", now=NOW, **settings)
+    pick_title(page)  # a printed date is looked for under the headline
+    return page, pick_dates(page)
+
+
+def test_pick_dates_printed_line_under_the_title_in_wit():
+    page, (published, updated) = _dates(_page("", "Kamis, 8 Januari 2026 pukul 08.15 WIT"))
+    assert published.isoformat() == "2026-01-08T08:15:00+09:00"
+    assert updated == published and page.modified is None
+    assert page.rules == {"published": "text", "updated": "published"}
+
+
+def test_pick_dates_a_date_above_the_headline_is_not_the_articles():
+    html = _page("", "").replace(
+        "<article>", "<div class='ticker'>Senin, 5 Januari 2026 10:00</div><article>"
+    )
+    page, (published, _updated) = _dates(html)
+    assert published is None and page.rules["published"] == "none"
+
+
+def test_pick_dates_future_date_is_refused():
+    head = '<meta property="article:published_time" content="2027-01-07T09:00:00+08:00">'
+    _page_, (published, _updated) = _dates(_page(head, "Rabu, 7 Januari 2026 09:00 WITA"))
+    assert published.isoformat() == "2026-01-07T09:00:00+08:00"
+
+
+def test_pick_dates_feed_date_with_an_offset_beats_a_naive_page_date():
+    head = '<meta property="article:published_time" content="2026-01-07T09:00:00">'
+    hint = Entry(url="https://x.id/a", title="t", published=datetime(2026, 1, 7, 1, 5, tzinfo=UTC))
+    page, (published, _updated) = _dates(_page(head, ""), hints=hint, timezone="Asia/Jakarta")
+    assert published.isoformat() == "2026-01-07T08:05:00+07:00"
+    assert page.rules["published"] == "hint"
+
+
+def test_pick_dates_utc_declared_is_shown_in_the_sources_zone():
+    head = '<meta property="article:published_time" content="2026-01-07T01:00:00Z">'
+    _page_, (published, _updated) = _dates(_page(head, ""), timezone="Asia/Jayapura")
+    assert published.isoformat() == "2026-01-07T10:00:00+09:00"

@@ -1,6 +1,10 @@
 """normalize/tags.py: tags and, beside them, categories."""
 
+from syndicate.models import Entry
 from syndicate.normalize.extract import extract_article
+from syndicate.normalize.page import parse_page
+from syndicate.normalize.tags import normalize_tags, pick_categories, pick_tags
+from syndicate.normalize.title import pick_title
 
 PARA = (
     "<p>" + "Dinas kesehatan menggelar imunisasi kejar di desa terpencil, kata kepala dinas. " * 3
@@ -55,3 +59,61 @@ def test_a_menu_of_categories_is_not_the_articles_category():
         _page("", "", before=f"<div class='top'>{menu}</div>"), "https://x.id/a"
     )
     assert entry.categories == []
+
+
+def _parsed(head: str, inside: str, before: str = "", hints: Entry | None = None):
+    page = parse_page(_page(head, inside, before), "https://x.id/a", hints=hints)
+    pick_title(page)  # the tag box is looked for after the headline
+    return page
+
+
+def test_normalize_tags():
+    assert normalize_tags([" #Bitung", "bitung", "Pasar  Girian", "", "x" * 61, "Pasar;"]) == [
+        "Bitung",
+        "Pasar Girian",
+        "Pasar",
+    ]
+
+
+def test_json_ld_keywords_string_and_list():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "keywords": "Pasar, Bitung"}</script>'
+    assert pick_tags(_parsed(ld, "")) == (["Pasar", "Bitung"], "json-ld")
+    ld = ld.replace('"Pasar, Bitung"', '["Pasar", "#Bitung", "pasar"]')
+    assert pick_tags(_parsed(ld, "")) == (["Pasar", "Bitung"], "json-ld")
+
+
+def test_tag_box_after_the_title_not_the_trending_bar_above_it():
+    trending = '<div class="trending"><a href="/tag/banjir" rel="tag">Banjir</a></div>'
+    box = (
+        '<div class="post-tags"><a href="/tag/imunisasi" rel="tag">Imunisasi</a>'
+        '<a href="/tag/kesehatan" rel="tag">Kesehatan</a>'
+        '<a href="/category/daerah" rel="category tag">Daerah</a></div>'
+    )
+    assert pick_tags(_parsed("", box, before=trending)) == (
+        ["Imunisasi", "Kesehatan"],
+        "tag-links",
+    )
+
+
+def test_news_keywords_after_the_tag_box_then_a_tags_line_then_the_feed():
+    head = '<meta name="news_keywords" content="imunisasi, desa">'
+    assert pick_tags(_parsed(head, "")) == (["imunisasi", "desa"], "meta")
+    line = "<p>Tags: Imunisasi, Kesehatan Anak</p>"
+    assert pick_tags(_parsed("", line)) == (["Imunisasi", "Kesehatan Anak"], "text")
+    hint = Entry(url="https://x.id/a", title="t", tags=["Dinkes"])
+    assert pick_tags(_parsed("", "", hints=hint)) == (["Dinkes"], "hint")
+    assert pick_tags(_parsed("", "")) == ([], "none")
+
+
+def test_a_sidebar_tag_cloud_is_not_the_articles():
+    cloud = '<aside class="sidebar"><a href="/tag/viral" rel="tag">Viral</a></aside>'
+    assert pick_tags(_parsed("", "", before=cloud)) == ([], "none")
+
+
+def test_pick_categories_direct():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "articleSection": ["Daerah", "Kesehatan"]}</script>'
+    assert pick_categories(_parsed(ld, "")) == (["Daerah", "Kesehatan"], "json-ld")
+    box = '<div class="cat"><span>Kategori</span> <a href="/topik/x">Kesehatan</a></div>'
+    assert pick_categories(_parsed("", box)) == (["Kesehatan"], "category-box")
+    hint = Entry(url="https://x.id/a", title="t", categories=["Berita"])
+    assert pick_categories(_parsed("", "", hints=hint)) == (["Berita"], "hint")

@@ -1,0 +1,105 @@
+"""normalize/boilerplate.py, its public helpers: what is never article text, in the tree
+(prune_page) and among the body's blocks (clean_blocks). Which container is the body is
+test_body.py's."""
+
+import lxml.html
+
+from syndicate.normalize.body import Block
+from syndicate.normalize.boilerplate import CAPTION, NOISE, RELATED, clean_blocks, prune_page
+
+STORY = "Pemerintah Kota Bitung menyalurkan bantuan beras kepada nelayan di Kecamatan Lembeh. " * 3
+
+
+def _p(text: str, kind: str = "p") -> Block:
+    return Block(kind, f"<{kind}>{text}</{kind}>", text)
+
+
+def _texts(blocks: list[Block]) -> list[str]:
+    return [b.text for b in blocks]
+
+
+def test_baca_juga_line_and_the_list_after_it_go():
+    blocks = [
+        _p(STORY),
+        _p("Baca Juga:"),
+        _p("Harga cabai naik di Pasar Girian", "ul"),
+        _p("Baca Juga: Wali kota tinjau pelabuhan"),
+        _p("Bantuan berikutnya disalurkan bulan depan, kata kepala dinas perikanan."),
+    ]
+    kept, _bylines = clean_blocks(blocks)
+    assert _texts(kept) == [
+        STORY,
+        "Bantuan berikutnya disalurkan bulan depan, kata kepala dinas perikanan.",
+    ]
+
+
+def test_bylines_at_either_end_are_returned_not_kept():
+    blocks = [
+        _p("Peliput : ical"),
+        _p(STORY),
+        _p("Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."),
+        _p("Editor: Meity Wowor"),
+    ]
+    kept, bylines = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, "Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."]
+    assert [(b.authors, b.editor) for b in bylines] == [(["ical"], None), ([], "Meity Wowor")]
+
+
+def test_a_byline_word_inside_the_story_stays():
+    line = "Bantuan diserahkan oleh Wali Kota Bitung kepada ketua kelompok nelayan."
+    kept, bylines = clean_blocks([_p(STORY), _p(line), _p(STORY)])
+    assert line in _texts(kept) and bylines == []
+
+
+def test_noise_credit_promo_and_the_repeated_title_go():
+    blocks = [
+        _p("Bantuan beras untuk nelayan Lembeh"),
+        _p(STORY),
+        _p("ADVERTISEMENT"),
+        _p("Dibaca: 1.204 kali"),
+        _p("Nelayan menyambut baik bantuan tersebut."),
+        _p("(ical/sp)"),
+        _p("Ikuti berita terkini DetailNews.id di Google News"),
+    ]
+    kept, _ = clean_blocks(blocks, title="Bantuan beras untuk nelayan Lembeh")
+    assert _texts(kept) == [STORY, "Nelayan menyambut baik bantuan tersebut."]
+
+
+def test_a_caption_moves_to_its_figure():
+    fig = Block("figure", '<figure><img src="https://x.id/u/beras.jpg"></figure>', "")
+    kept, _ = clean_blocks([fig, _p("Foto: Penyaluran beras di Lembeh (Dok. Pemkot)"), _p(STORY)])
+    assert kept[0] is fig and fig.caption == "Foto: Penyaluran beras di Lembeh (Dok. Pemkot)"
+    assert _texts(kept[1:]) == [STORY]
+
+
+def test_patterns():
+    assert RELATED.match("Baca juga : Harga cabai naik") and not RELATED.match("Bacaan doa")
+    assert NOISE.match("Tags: bitung, nelayan") and NOISE.match("© 2026 DetailNews.id")
+    assert not NOISE.match("Tagihan listrik naik")
+    assert CAPTION.match("Foto: Dok. Pemkot Bitung") and not CAPTION.match("Fotografer lokal")
+
+
+def test_prune_page_drops_share_bars_scripts_and_hidden_boxes_but_keeps_the_story():
+    body = lxml.html.fromstring(
+        "<body><div class='post'><p>" + STORY + "</p>"
+        "<div class='share-buttons'><a href='https://wa.me/?t=x'>WhatsApp</a></div>"
+        "<script>var iklan = 1;</script><div style='display:none'>tersembunyi</div>"
+        "<div class='related-posts'><a href='/b'>Berita lain</a></div>"
+        "<iframe src='https://www.youtube.com/embed/abc123'></iframe></div></body>"
+    )
+    prune_page(body, set())
+    html = lxml.html.tostring(body, encoding="unicode")
+    assert STORY.strip() in body.text_content()
+    for gone in ("WhatsApp", "iklan", "tersembunyi", "Berita lain", "<iframe"):
+        assert gone not in html
+    assert body.xpath("//p[@data-embed='Video']")  # the video stays, as a marked link
+
+
+def test_prune_page_never_drops_a_protected_box():
+    body = lxml.html.fromstring(
+        "<body><div class='widget'><div class='isi'><p>" + STORY + "</p></div></div>"
+        "<div class='widget'><a href='/x'>Populer</a></div></body>"
+    )
+    isi = body.find(".//div[@class='isi']")
+    prune_page(body, {isi, *isi.iterancestors()})
+    assert STORY.strip() in body.text_content() and "Populer" not in body.text_content()
