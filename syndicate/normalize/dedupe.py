@@ -10,11 +10,16 @@ paragraph dropped, two wording edits) -> Hamming 10, containment 0.97; every oth
 corpus articles (same towns, same officials, same topics) -> Hamming >= 20, containment <= 0.08.
 
 Finding the candidates is an index lookup, not a scan: `bands` cuts a MinHash signature of the
-same shingles (datasketch, BANDS x ROWS permutations) into LSH bands, each one signed 64-bit
+same shingles (BANDS x ROWS permutations) into LSH bands, each one signed 64-bit
 number stored in an indexed column (store/story_bands.py). Two texts share at least one band with
 probability 1 - (1 - J^ROWS)^BANDS for shingle Jaccard J: 0.93 at J = 0.5, 0.9997 at J = 0.7, and
 0.0025 at J = 0.05 (unrelated stories), so the cost per new article stays flat however many are
 stored, and `same_story` confirms each candidate as before.
+
+The MinHash is our own few lines of numpy, value for value what datasketch 2.0's
+MinHash(num_perm=60, seed=1, scheme="affine32") computes (SHA-1's first 4 bytes, the Murmur3
+finalizer, affine permutations mod 2^32), because importing datasketch imports scipy (~45 MB and
+up to a second at start-up) and stored bands must never move (tests/normalize/test_dedupe_pinned.py).
 """
 
 from __future__ import annotations
@@ -25,14 +30,14 @@ import re
 import struct
 
 import numpy as np
-from datasketch import MinHash
 
 SHINGLE = 3
 MAX_HAMMING_LOOSE = 24  # when the shingle overlap confirms (random pairs: ~32 +- 4)
 MAX_HAMMING_ALONE = 12  # when only fingerprints are known (random pairs: ~32 +- 4)
 MIN_CONTAINMENT = 0.5
 BANDS, ROWS = 20, 3
-SCHEME = "affine32"  # pinned: stored bands must not change with a datasketch upgrade
+NUM_PERM = BANDS * ROWS
+SEED = 1  # pinned with the permutations below: stored bands must never change
 
 _WORD = re.compile(r"\w+", re.U)
 
@@ -71,9 +76,32 @@ def fingerprint(text: str, sh: set[str] | None = None) -> int:
 
 
 @functools.cache
-def _permutations() -> tuple[object, object]:
-    # Drawn once (datasketch would draw them for every MinHash: a fifth of its cost).
-    return MinHash(num_perm=BANDS * ROWS, seed=1, scheme=SCHEME).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The affine permutations h -> a * h + b mod 2^32 (odd a: a bijection), drawn as datasketch
+    draws them; RandomState's stream is frozen by numpy, so these never change."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    # MurmurHash3's 32-bit finalizer; uint32 multiplication wraps (mod 2^32), as intended.
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash(sh: set[str]) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint32) of a non-empty shingle set."""
+    sha1 = hashlib.sha1
+    raw = b"".join([sha1(s.encode()).digest()[:4] for s in sh])
+    hv = _fmix32(np.frombuffer(raw, dtype="<u4").astype(np.uint32))
+    a, b = _permutations()
+    with np.errstate(over="ignore"):
+        return (hv[:, None] * a + b).min(axis=0)
 
 
 def bands(text: str, sh: set[str] | None = None) -> list[int]:
@@ -81,14 +109,12 @@ def bands(text: str, sh: set[str] | None = None) -> list[int]:
     sh = shingles(text) if sh is None else sh
     if not sh:
         return []
-    mh = MinHash(num_perm=BANDS * ROWS, permutations=_permutations(), scheme=SCHEME)
-    mh.update_batch([s.encode() for s in sh])
-    values = mh.hashvalues
+    values = minhash(sh).astype("<u8")
+    blake = hashlib.blake2b
     out = []
     for b in range(BANDS):
-        raw = struct.pack("<I", b) + values[b * ROWS : (b + 1) * ROWS].astype("<u8").tobytes()
-        digest = hashlib.blake2b(raw, digest_size=8).digest()
-        out.append(int.from_bytes(digest, "big", signed=True))
+        raw = struct.pack("<I", b) + values[b * ROWS : (b + 1) * ROWS].tobytes()
+        out.append(int.from_bytes(blake(raw, digest_size=8).digest(), "big", signed=True))
     return out
 
 
