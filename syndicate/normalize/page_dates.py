@@ -212,23 +212,37 @@ def _own_relative(
 
 
 def _in_link_list(el: etree._Element) -> bool:
-    """In a list item, menu or footer, or in a box led by a headline link (a teaser of another
-    article: "Berita Terkini", "Terpopuler"); an author link is not a headline."""
+    """In a menu or footer, or in a box or list holding a headline link (a teaser of another
+    article: "Berita Terkini", "Terpopuler"). The meta line's own links (the author, the
+    section, the permalink showing "2 jam yang lalu") are not headlines."""
     box = None
     node: etree._Element | None = el
     while node is not None:
-        if node.tag in ("li", "nav", "footer", "dt", "dd"):
+        if node.tag in ("nav", "footer"):
             return True
         if box is None and node.tag in BLOCK_TAGS:
             box = node
         node = node.getparent()
     if box is None:
         return False
-    for a in box.iter("a"):
-        words = text_of(a).split()
-        if len(words) >= 4 and not _RELATIVE_HINT.search(" ".join(words)):
-            return True
-    return False
+    words = 4
+    if box.tag in ("li", "dt", "dd") and box.getparent() is not None:
+        # A list of links: any item's link that is not the meta line's own is a teaser.
+        box, words = box.getparent(), 1
+    return any(_headline_link(a, words) for a in box.iter("a"))
+
+
+_ARCHIVE_PATH = re.compile(
+    r"/(?:author|penulis|reporter|wartawan|profile|category|kategori|kanal|rubrik|tags?|topik)/",
+    re.I,
+)
+
+
+def _headline_link(a: etree._Element, min_words: int) -> bool:
+    words = text_of(a).split()
+    if len(words) < min_words or _RELATIVE_HINT.search(" ".join(words)):
+        return False
+    return not _ARCHIVE_PATH.search(a.get("href") or "")
 
 
 def _updated_line(page: Page) -> Found:

@@ -200,3 +200,20 @@ def test_pick_dates_utc_declared_is_shown_in_the_sources_zone():
     head = '<meta property="article:published_time" content="2026-01-07T01:00:00Z">'
     _page_, (published, _updated) = _dates(_page(head, ""), timezone="Asia/Jayapura")
     assert published.isoformat() == "2026-01-07T10:00:00+09:00"
+
+
+def test_meta_line_as_a_list_with_its_own_links():
+    line = (
+        '<ul class="post-meta"><li>Oleh: <a href="/author/budi">Budi</a></li>'
+        '<li><a href="/kategori/daerah">Berita Daerah Sulawesi Utara</a></li>'
+        '<li><a href="https://x.id/read/1" rel="bookmark"><time datetime="">2 jam yang lalu</time>'
+        "</a></li></ul>"
+    )
+    entry = extract_article(_bolmong(line), "https://x.id/read/1", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T08:00:00+08:00"
+
+
+def test_a_list_of_short_teasers_never_dates_the_article():
+    teasers = "<ul class='kotak'><li><a href='/read/9'>Longsor</a> 10 jam yang lalu</li></ul>"
+    page = _bolmong(REPORTER).replace(TERPOPULER, "").replace(TERKINI, teasers)
+    assert extract_article(page, "https://x.id/read/1", now=NOW).published is None
