@@ -22,11 +22,15 @@ _LABEL_RE = re.compile(
     re.I | re.S,
 )
 _SEGMENT_SPLIT = re.compile(r"\s*(?:\||•|·|\u2022|\n|\s{3,}|\s/\s)\s*")
-# "Pewarta: X Editor: Y" on one line (a <br> between them): a colon label starts a new segment.
+# "Pewarta: X Editor: Y" on one line (a <br> between them), "Penulis: X Tanggal: 8 Januari": a
+# colon label starts a new segment (any capitalised word before a colon is a label, not a name).
 _LABEL_INSIDE = re.compile(
-    r"\s+(?=(?:editor|redaktur|penyunting|penulis|pewarta|reporter|peliput|fotografer|foto|sumber)\s*:)",
+    r"\s+(?=(?:editor|redaktur|penyunting|penulis|pewarta|reporter|peliput|fotografer|foto|sumber|"
+    r"(?-i:[A-Z][a-z]{2,14}))\s*:)",
     re.I,
 )
+# "Andi Saputra - detikSulsel", "Budi – Manado": what follows a spaced dash is the outlet or place.
+_DASH_TAIL = re.compile(r"\s+[-–—]\s+.*$", re.S)
 # "Kontributor Palu, Riko" / "Laporan Wartawan Outlet.id, Nama": a role, where it works, the name.
 _ROLE_PLACE = re.compile(
     r"^(?:laporan\s+(?:wartawan|reporter|jurnalis|kontributor)|wartawan|kontributor|koresponden)\s+"
@@ -77,7 +81,7 @@ def clean_name(name: str) -> str:
     Lower-case nicknames ("ical") are kept as written: that is how the outlet signs them.
     """
     name = name.replace("\xa0", " ")
-    name = _PAREN.sub("", name)
+    name = _DASH_TAIL.sub("", _PAREN.sub("", name))
     name = re.sub(r"\s+", " ", name).strip(" \t:;,.-–—|*_'\"")
     prev = None
     while prev != name:

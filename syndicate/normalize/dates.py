@@ -235,6 +235,10 @@ _REL_DAY = re.compile(
     re.I,
 )
 
+# "Baru saja" / "just now" opening the text or one of its boxes: posted this minute.
+_REL_NOW = re.compile(
+    r"(?:^|[|•·\u2022/]|\s[–—-]\s)\s*(?:[\w\s]{0,20}:\s*)?(?:baru\s+saja|just\s+now)\s*$", re.I
+)
 _REL_BOXES = re.compile(r"\s*(?:[|•·\u2022/]|\s[–—-]\s)\s*")
 
 
@@ -245,6 +249,8 @@ def parse_relative(text: str, now: datetime | None, timezone_name: str) -> datet
         return None
     base = (now or datetime.now(UTC)).astimezone(_zone(timezone_name))
     m = _REL_AGO.search(text)
+    if m is None and _REL_NOW.search(text):
+        return base.replace(second=0, microsecond=0)
     if m:
         n = 1 if m.group("n").lower() == "se" else int(m.group("n"))
         unit = m.group("unit").lower()

@@ -10,7 +10,14 @@ from lxml import etree
 
 from syndicate.normalize import authors as _authors
 from syndicate.normalize.dates import localize, not_future, parse_date_ex, parse_relative
-from syndicate.normalize.dom import BLOCK_TAGS, block_parent, in_sidebar, select, text_of
+from syndicate.normalize.dom import (
+    BLOCK_TAGS,
+    block_parent,
+    class_words,
+    in_sidebar,
+    select,
+    text_of,
+)
 from syndicate.normalize.metadata import PageMeta
 from syndicate.normalize.page import Page
 
@@ -28,7 +35,7 @@ _DATE_HINT = re.compile(
     re.I,
 )
 _HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?!\d)")
-_RELATIVE_HINT = re.compile(r"lalu|ago\b|kemarin|yesterday|hari ini|today", re.I)
+_RELATIVE_HINT = re.compile(r"lalu|ago\b|kemarin|yesterday|hari ini|today|baru saja|just now", re.I)
 # "Diperbarui: Jumat, 9 Januari 2026 11:20 WITA", "Updated 9 Jan 2026": a modified time, never
 # the published one.
 _UPDATED_LABEL = re.compile(
@@ -126,8 +133,9 @@ def _text_date(
         if not isinstance(el.tag, str):
             continue
         if not started:
-            if el.tag == "time" and el.get("datetime") and not in_sidebar(el):
-                got = parse_date_ex(el.get("datetime"), tz)
+            machine = _machine_date(el)
+            if machine and not in_sidebar(el):
+                got = parse_date_ex(machine, tz)
                 if got and not_future(got[0], now):
                     before_title = got
             if relative is None:
@@ -137,8 +145,9 @@ def _text_date(
             continue
         if relative is not None and seen > relative[1] + _RELATIVE_WINDOW:
             break
-        if el.tag == "time" and el.get("datetime"):
-            got = parse_date_ex(el.get("datetime"), tz)
+        machine = _machine_date(el)
+        if machine:
+            got = parse_date_ex(machine, tz)
             if got and not got[1]:
                 # datetime="2026-01-02T16:45" with "16:45 WIB" shown: the zone the page prints wins.
                 shown = parse_date_ex(text_of(el), tz)
@@ -182,6 +191,16 @@ def _text_date(
     if date_only:
         return date_only[0], date_only[1], "text"
     return None, False, None
+
+
+def _machine_date(el: etree._Element) -> str | None:
+    """A machine-readable date: <time datetime>, or hAtom's <abbr class="published" title>
+    (Blogger themes print "08.15" and keep the full time in the title)."""
+    if el.tag == "time":
+        return el.get("datetime") or None
+    if el.tag == "abbr" and "published" in class_words(el):
+        return el.get("title") or None
+    return None
 
 
 # The article's own meta line sits in the first lines under the headline; an exact date printed

@@ -30,6 +30,8 @@ from syndicate.normalize.authors import (
         ("Pewarta: Budi Santoso Editor: Sari Dewi", ["Budi Santoso"], "Sari Dewi"),
         ("Kontributor Palu, Riko Pangemanan", ["Riko Pangemanan"], None),
         ("Laporan Wartawan DetailNews.id, Stevi Rumengan", ["Stevi Rumengan"], None),
+        ("Penulis: Budi Santoso Tanggal: 08 Januari 2026", ["Budi Santoso"], None),
+        ("Reporter: Andi Saputra - detikSulsel", ["Andi Saputra"], None),
     ],
 )
 def test_bylines(line, authors, editor):
@@ -78,6 +80,8 @@ def test_clean_name_strips_titles_degrees_and_fixes_all_caps():
     assert clean_name("Drs. H. Maurits Mantiri, M.M.") == "Maurits Mantiri"
     assert clean_name("RENDY MAKALEW (rm)") == "Rendy Makalew"
     assert clean_name("ical") == "ical"  # a nickname stays as the outlet signs it
+    assert clean_name("Andi Saputra – Manado") == "Andi Saputra"  # the place after a spaced dash
+    assert clean_name("Siti Nur-Aini") == "Siti Nur-Aini"
 
 
 def test_split_names():

@@ -131,6 +131,8 @@ def test_kemarin_with_a_time():
         ("Diposting: kemarin pukul 21.05", "2026-01-07T21:05:00+08:00"),
         ("Penulis: Budi | kemarin 10.15", "2026-01-07T10:15:00+08:00"),
         ("Oleh Sari · hari ini 07:40", "2026-01-08T07:40:00+08:00"),
+        ("Oleh: Budi · Baru saja", "2026-01-08T10:00:00+08:00"),
+        ("just now", "2026-01-08T10:00:00+08:00"),
     ],
 )
 def test_relative_times_count_back_from_the_fetch_time(text, expected):
@@ -139,3 +141,4 @@ def test_relative_times_count_back_from_the_fetch_time(text, expected):
 
 def test_kemarin_inside_a_sentence_dates_nothing():
     assert parse_relative("Rapat digelar kemarin di kantor wali kota", NOW, "Asia/Makassar") is None
+    assert parse_relative("Ia baru saja tiba dari Manado", NOW, "Asia/Makassar") is None

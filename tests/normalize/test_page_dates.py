@@ -217,3 +217,19 @@ def test_a_list_of_short_teasers_never_dates_the_article():
     teasers = "<ul class='kotak'><li><a href='/read/9'>Longsor</a> 10 jam yang lalu</li></ul>"
     page = _bolmong(REPORTER).replace(TERPOPULER, "").replace(TERKINI, teasers)
     assert extract_article(page, "https://x.id/read/1", now=NOW).published is None
+
+
+def test_blogger_hatom_published_abbr_keeps_the_full_time_in_its_title():
+    line = (
+        '<span class="post-author vcard">Diposting oleh <span class="fn">Stevi Rumengan</span>'
+        '</span> <span class="post-timestamp">di <a class="timestamp-link" href="/2026/01/a.html">'
+        '<abbr class="published" title="2026-01-08T08:15:00+08:00">08.15</abbr></a></span>'
+    )
+    entry = extract_article(_page("", line), "https://x.id/2026/01/a.html", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T08:15:00+08:00"
+    assert entry.rules["published"] == "time-element"
+
+
+def test_baru_saja_beside_the_byline_is_the_fetch_time():
+    entry = extract_article(_bolmong(f"{REPORTER} · Baru saja"), "https://x.id/read/1", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T10:00:00+08:00"
