@@ -36,8 +36,8 @@ _ZONE = (
     r"(?:\s*\(?\s*(?P<zone>WIB|WITA|WIT|UTC|GMT|Z)\b\)?)?(?:\s*(?P<off>[+-]\d{1,2}(?::?\d{2})?))?"
 )
 _TIME = (
-    r"(?:\s*(?:[,|\-–—/]|\bpukul\b|\bpkl\.?|\bjam\b|\bat\b|T)?\s*)*?"
-    r"(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?(?![\d.,]\d)(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?))?"
+    r"(?:\s*(?:[,|\-–—/)]|\bpukul\b|\bpkl\.?|\bjam\b|\bat\b|T)?\s*)*?"
+    r"(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?(?!\d|[.,]\d)(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?))?"
     + _ZONE
 )
 _D_MONTH_Y = re.compile(

@@ -29,9 +29,12 @@ _PUBLISHED_KEYS = (
 _UPDATED_KEYS = (
     "article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified",
 )  # fmt: skip
+_MONTH_WORD = r"(?:jan|feb|peb|mar|apr|mei|may|jun|jul|agu|agt|ags|aug|sep|okt|oct|nov|nop|des|dec)"
 _DATE_HINT = re.compile(
-    r"\b\d{1,2}\s*(?:jan|feb|peb|mar|apr|mei|may|jun|jul|agu|agt|ags|aug|sep|okt|oct|nov|nop|des|dec)"
-    r"[a-z]*\.?,?\s+\d{4}\b|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b",
+    rf"\b\d{{1,2}}\s*{_MONTH_WORD}[a-z]*\.?,?\s+\d{{4}}\b"  # 8 Januari 2026
+    rf"|\b{_MONTH_WORD}[a-z]*\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"  # January 8, 2026
+    r"|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2}/\d{1,2}/\d{2}\s+\d{1,2}[:.]\d{2}\b",  # 08/01/26 08:15
     re.I,
 )
 _HAS_TIME = re.compile(r"\d{1,2}[:.]\d{2}(?!\d)")

@@ -233,3 +233,13 @@ def test_blogger_hatom_published_abbr_keeps_the_full_time_in_its_title():
 def test_baru_saja_beside_the_byline_is_the_fetch_time():
     entry = extract_article(_bolmong(f"{REPORTER} · Baru saja"), "https://x.id/read/1", now=NOW)
     assert entry.published.isoformat() == "2026-01-08T10:00:00+08:00"
+
+
+def test_printed_dates_in_other_shapes_under_the_title():
+    for line, want in (
+        ("January 8, 2026 8:15 AM", "2026-01-08T08:15:00+08:00"),
+        ("Kamis (8/1/2026) pkl 08.15 WIT", "2026-01-08T08:15:00+09:00"),
+        ("08/01/26 08:15", "2026-01-08T08:15:00+08:00"),
+    ):
+        entry = extract_article(_page("", f"<span>{line}</span>"), "https://x.id/a", now=NOW)
+        assert entry.published.isoformat() == want, line
