@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -49,6 +50,7 @@ def pick_title(page: Page) -> tuple[str, str, etree._Element | None]:
                 break
     heading_texts = [h for _e, h in headings]
     title = _strip_site(fold_ws(_html.unescape(title or "")), site_name, heading_texts)
+    title = _strip_outlet(title, site_name, page.url)
     title = _untruncate(title, meta, heading_texts)
     title_el = None
     for el, text in headings:
@@ -85,4 +87,46 @@ def _strip_site(title: str, site_name: str | None, headings: list[str]) -> str:
                 return title[: -len(sep + site_name)].strip()
             if title.startswith(site_name + sep):
                 return title[len(site_name + sep) :].strip()
+    return title
+
+
+_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " » ")
+_TLD = re.compile(r"\.(?:co\.id|my\.id|web\.id|go\.id|com|id|net|org|news|info|tv|co)$", re.I)
+_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}$", re.I)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W|_", "", text.lower())
+
+
+def _host_name(url: str) -> str:
+    """ "https://www.kabarbitung.com/a" -> "kabarbitung"."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return _squash(re.sub(r"^www\.", "", host).split(".")[0])
+
+
+def _strip_outlet(title: str, site_name: str | None, url: str) -> str:
+    """Drop a " - KabarBitung.com" / "Kabar Bitung | " decoration the page's heading did not
+    undo: the part beyond the separator is a domain name, or the site's name or the URL's host
+    spelled another way."""
+    names = {n for n in (_squash(site_name or ""), _host_name(url)) if len(n) >= 4}
+
+    def outlet(part: str) -> bool:
+        part = part.strip()
+        return (
+            bool(_TLD.search(part) and _DOMAIN.match(part)) or _squash(_TLD.sub("", part)) in names
+        )
+
+    for sep in _SEPARATORS:
+        if sep not in title:
+            continue
+        head, _, tail = title.rpartition(sep)
+        if len(head.strip()) >= 10 and outlet(tail):
+            return head.strip()
+        first, _, rest = title.partition(sep)
+        if len(rest.strip()) >= 10 and outlet(first):
+            return rest.strip()
     return title

@@ -66,3 +66,27 @@ def test_selector_then_feed_hint_then_first_heading():
 def test_no_title_anywhere():
     page, (title, rule, el) = _pick("", "<p>teks saja</p>")
     assert (title, rule, el, page.title_el) == ("", "none", None, None)
+
+
+def _titled(head: str, url: str) -> str:
+    page = parse_page(f"<html><head>{head}</head><body><p>x</p></body></html>", url)
+    return pick_title(page)[0]
+
+
+def test_outlet_decoration_spelled_as_a_domain_or_the_host_is_dropped():
+    og = '<meta property="og:title" content="Pasar Baru Diresmikan - KabarBitung.com">'
+    assert _titled(og, "https://x.id/a") == "Pasar Baru Diresmikan"
+    og = '<meta property="og:title" content="Kabar Bitung | Pasar Baru Diresmikan">'
+    assert _titled(og, "https://www.kabarbitung.com/a") == "Pasar Baru Diresmikan"
+    site = '<meta property="og:site_name" content="KABARBITUNG">'
+    og = '<meta property="og:title" content="Pasar Baru Diresmikan » Kabar Bitung">'
+    assert _titled(site + og, "https://x.id/a") == "Pasar Baru Diresmikan"
+
+
+def test_a_dash_inside_the_headline_stays():
+    og = '<meta property="og:title" content="Bitung - Manado Dihubungkan Jalan Tol Baru">'
+    assert (
+        _titled(og, "https://www.kabarbitung.com/a") == "Bitung - Manado Dihubungkan Jalan Tol Baru"
+    )
+    og = '<meta property="og:title" content="Harga Cabai Naik - Pedagang Mengeluh">'
+    assert _titled(og, "https://x.id/a") == "Harga Cabai Naik - Pedagang Mengeluh"
