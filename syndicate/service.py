@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from syndicate import files
 from syndicate.config import ConfigError, Settings, load_settings
+from syndicate.datadir import pid_path, running_pid, uses_pid_file
 from syndicate.publish.activitypub import delivery
 from syndicate.scheduler import IngestScheduler
 from syndicate.store import Store
@@ -25,7 +26,6 @@ from syndicate.web.state import ROLES, AppState
 
 log = logging.getLogger("syndicate.service")
 
-PID_FILE = "syndicate.pid"
 # SIGTERM: the whole stop (connections, deliveries, passes) fits in these seconds; after
 # HARD_DEADLINE the process exits whatever is still in flight (a thread stuck on a lock, a
 # slow peer): systemd and operators expect a stop to be a stop. Leased work is taken up again
@@ -33,26 +33,6 @@ PID_FILE = "syndicate.pid"
 HARD_DEADLINE = 9.0
 CONNECTIONS_GRACE = 2.0  # open HTTP requests may finish in this long
 DELIVERY_GRACE = 4.0  # in-flight deliveries may finish in this long
-
-
-def data_dir(settings: Settings) -> Path:
-    """Where the service keeps its small state files (pid file, WebSub cursor): next to the SQLite
-    database, else next to the config file, else the working directory."""
-    from syndicate.config import resolve_storage_url
-
-    url = resolve_storage_url(settings)
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        return Path(url.removeprefix("sqlite:///")).parent
-    return settings.path.parent if settings.path else Path.cwd()
-
-
-def pid_path(settings: Settings) -> Path:
-    return data_dir(settings) / PID_FILE
-
-
-def running_pid(path: Path) -> int | None:
-    """The pid of the live process holding the pid file's lock, else None (syndicate.files)."""
-    return files.pid_file_holder(path)
 
 
 class AlreadyRunning(Exception):
@@ -73,13 +53,6 @@ def remove_pid_file(path: Path) -> None:
 
 
 INGEST_GRACE = 1.5  # seconds running passes may finish in after SIGTERM
-
-
-def uses_pid_file(settings: Settings) -> bool:
-    """SQLite is one process per database (guarded by the pid file); PostgreSQL takes nodes."""
-    from syndicate.config import resolve_storage_url
-
-    return not resolve_storage_url(settings).startswith("postgresql")
 
 
 class Service:

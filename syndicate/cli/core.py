@@ -8,26 +8,37 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from syndicate.cli import fail
-from syndicate.config import ConfigError, Settings, config_path, load_settings, resolve_storage_url
-from syndicate.store import StorageError, Store, open_store
-from syndicate.web.state import ROLES
+
+# Heavy imports (pydantic models, SQLAlchemy, the pipeline) happen inside the commands that use
+# them, so building the parser stays cheap: `--help`, `--version` and a bad option answer at once.
+if TYPE_CHECKING:
+    from syndicate.config import Settings
+    from syndicate.store import Store
 
 # (source id, items done, items in total if known), as ingest reports progress.
 ProgressCallback = Callable[[str, int, int | None], None]
 
 
 def load(args: argparse.Namespace) -> Settings:
+    from syndicate.config import load_settings
+
     return load_settings(args.config)
 
 
 def open_configured_store(settings: Settings, *, migrate: bool = True) -> Store:
+    from syndicate.config import resolve_storage_url
+    from syndicate.store import open_store
+
     return open_store(resolve_storage_url(settings), migrate_schema=migrate)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError, config_path
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         open_configured_store(settings, migrate=False).close()
@@ -39,6 +50,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         store = open_configured_store(settings)
@@ -52,6 +66,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         unknown = [sid for sid in args.sources if sid not in {s.id for s in settings.sources}]
@@ -114,14 +131,19 @@ def _fetch_progress(stream: TextIO) -> Iterator[ProgressCallback]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError, config_path
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         store = open_configured_store(settings)
     except (ConfigError, StorageError) as exc:
         return fail(str(exc))
     from syndicate.service import Service
+    from syndicate.web.state import ROLES
 
-    service = Service(settings, store, config_path(args.config), roles=args.role)
+    roles = args.role if args.role is not None else frozenset(ROLES)
+    service = Service(settings, store, config_path(args.config), roles=roles)
     try:
         asyncio.run(service.serve())
     finally:
@@ -130,6 +152,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _roles(value: str) -> frozenset[str]:
+    from syndicate.web.state import ROLES
+
     roles = frozenset(r.strip() for r in value.split(",") if r.strip())
     unknown = roles - set(ROLES)
     if unknown or not roles:
@@ -148,7 +172,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--role",
         type=_roles,
-        default=frozenset(ROLES),
+        default=None,  # all roles (resolved in cmd_run, so parsing imports no web code)
         metavar="ROLES",
         help="what this node does, comma-separated: web (HTTP), ingest (polling sources), "
         "deliver (ActivityPub, WebSub); default: all. Several nodes share a PostgreSQL database.",

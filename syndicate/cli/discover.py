@@ -9,20 +9,14 @@ import re
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from syndicate.cli import fail
-from syndicate.config import (
-    ConfigError,
-    Settings,
-    _check_http_url,
-    config_path,
-    load_settings,
-    settings_from_dict,
-)
-from syndicate.ingest.discover import Candidate, Discovery, discover
-from syndicate.ingest.fetcher import Fetcher
-from syndicate.ingest.runner import fetch_options
+
+if TYPE_CHECKING:  # imported where used: building the parser stays cheap (cli/core.py)
+    from syndicate.config import Settings
+    from syndicate.ingest.discover import Candidate, Discovery
 
 
 def source_id(url: str, title: str) -> str:
@@ -90,6 +84,10 @@ async def run_discover(settings: Settings, url: str) -> tuple[str, Candidate | N
 
 
 async def _discover(settings: Settings, url: str) -> tuple[str, Candidate | None, Discovery]:
+    from syndicate.ingest.discover import discover
+    from syndicate.ingest.fetcher import Fetcher
+    from syndicate.ingest.runner import fetch_options
+
     async with Fetcher(fetch_options(settings)) as fetcher:
         found = await discover(fetcher, url, timezone=settings.defaults.timezone)
     text, best = report(found, url)
@@ -97,6 +95,8 @@ async def _discover(settings: Settings, url: str) -> tuple[str, Candidate | None
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError, _check_http_url, load_settings, settings_from_dict
+
     try:
         _check_http_url(args.url)
     except ValueError as exc:
@@ -137,6 +137,8 @@ def source_block(found: Discovery, best: Candidate, url: str, sid: str, name: st
 def append_source(path: Path, current: str, block: str) -> Settings:
     """Append a [[sources]] block to the config file, but only if the whole new file loads (the
     same checks as at start); written through a temp file so a reader never sees half of it."""
+    from syndicate.config import ConfigError, settings_from_dict
+
     text = current if not current or current.endswith("\n") else current + "\n"
     text += ("\n" if text else "") + block
     try:
@@ -159,6 +161,13 @@ def append_source(path: Path, current: str, block: str) -> Settings:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from syndicate.cli.ops import signal_reload
+    from syndicate.config import (
+        ConfigError,
+        _check_http_url,
+        config_path,
+        load_settings,
+        settings_from_dict,
+    )
 
     try:
         _check_http_url(args.url)

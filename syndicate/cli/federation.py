@@ -7,13 +7,14 @@ import argparse
 import json
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from syndicate.cli import fail
 from syndicate.cli.core import load, open_configured_store
 from syndicate.cli.tables import aligned
-from syndicate.config import ConfigError
-from syndicate.models.federation import InboxStatus
-from syndicate.store import StorageError
+
+if TYPE_CHECKING:  # imported where used: building the parser stays cheap (cli/core.py)
+    from syndicate.models.federation import InboxStatus
 
 
 def _when(dt: datetime | None) -> str:
@@ -99,6 +100,9 @@ def _rich(rows: list[InboxStatus], title: str) -> None:
 
 
 def cmd_followers(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         if args.source not in {s.id for s in settings.sources}:
@@ -126,6 +130,9 @@ def cmd_followers(args: argparse.Namespace) -> int:
 
 
 def cmd_replies(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         store = open_configured_store(settings)

@@ -12,13 +12,15 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syndicate.cli import fail
 from syndicate.cli.core import load, open_configured_store
 from syndicate.cli.tables import aligned
-from syndicate.config import ConfigError, Settings
-from syndicate.store import StorageError, Store
+
+if TYPE_CHECKING:  # imported where used: building the parser stays cheap (cli/core.py)
+    from syndicate.config import Settings
+    from syndicate.store import Store
 
 COLUMNS = [
     ("id", "ID"),
@@ -115,6 +117,9 @@ def collect_status(settings: Settings, store: Store, now: datetime) -> list[dict
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         store = open_configured_store(settings)
@@ -272,6 +277,9 @@ def write_atomically(out: Path, files: dict[str, bytes]) -> tuple[int, int, int]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from syndicate.config import ConfigError
+    from syndicate.store import StorageError
+
     try:
         settings = load(args)
         store = open_configured_store(settings)
@@ -327,6 +335,8 @@ def _health(settings: Settings) -> dict[str, Any] | None:
 def cmd_reload(args: argparse.Namespace) -> int:
     """Check the config here first (a broken one is refused with its errors and nothing is
     signalled), then SIGHUP the running service found through its pid file and report what it did."""
+    from syndicate.config import ConfigError
+
     try:
         settings = load(args)
     except ConfigError as exc:
@@ -341,7 +351,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
 def signal_reload(settings: Settings, wait: float) -> tuple[int, str]:
     """SIGHUP the running `syndicate run` (pid file next to the database) and wait up to `wait`
     seconds for /healthz to report the outcome: (exit status, line for the operator)."""
-    from syndicate.service import pid_path, running_pid
+    from syndicate.datadir import pid_path, running_pid
 
     path = pid_path(settings)
     pid = running_pid(path)

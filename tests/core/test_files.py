@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from syndicate import files
-from syndicate.service import AlreadyRunning, remove_pid_file, running_pid, write_pid_file
+from syndicate.datadir import running_pid
+from syndicate.service import AlreadyRunning, remove_pid_file, write_pid_file
 from syndicate.store import open_store
 
 
