@@ -29,6 +29,7 @@ _LABEL_INSIDE = re.compile(
     r"(?-i:[A-Z][a-z]{2,14}))\s*:)",
     re.I,
 )
+_BRACKETED = re.compile(r"^\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]\s*$")
 # "Andi Saputra - detikSulsel", "Budi – Manado": what follows a spaced dash is the outlet or place.
 _DASH_TAIL = re.compile(r"\s+[-–—]\s+.*$", re.S)
 # "Kontributor Palu, Riko" / "Laporan Wartawan Outlet.id, Nama": a role, where it works, the name.
@@ -170,6 +171,8 @@ def parse_byline(text: str, following: str | None = None) -> Byline | None:
     ]
     out = Byline()
     for i, seg in enumerate(segments):
+        # "(Reporter: Rendy Makalew)" closing the text: the brackets are not part of the line.
+        seg = _BRACKETED.sub(r"\1", seg)
         role = _ROLE_PLACE.match(seg)
         if role:  # "Kontributor Palu, Riko Pangemanan" with no colon after the role
             seg = "Penulis: " + role.group("name")

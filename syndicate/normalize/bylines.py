@@ -14,7 +14,7 @@ from lxml import etree
 from syndicate.normalize import authors as _authors
 from syndicate.normalize.clean import fold_ws, url_path
 from syndicate.normalize.dom import block_parent, class_words, in_sidebar, select, text_of
-from syndicate.normalize.metadata import ld_names
+from syndicate.normalize.metadata import PageMeta, ld_names
 from syndicate.normalize.page import Page
 
 _AUTHOR_PATH = re.compile(
@@ -103,13 +103,22 @@ def pick_authors(
         if names:
             rules["authors"] = "selector"
             return names, editor
-    strong = [b for b in bylines if b.strength == 2 and b.authors]
+    # A labelled reporter wins, unless the label names only a shared account ("Penulis: Tim
+    # Redaksi"): then a person the page declares elsewhere comes first.
+    strong = [
+        b
+        for b in bylines
+        if b.strength == 2
+        and b.authors
+        and not all(_authors.is_generic(a, site_name) for a in b.authors)
+    ]
     if strong:
         rules["authors"] = "byline"
         return strong[0].authors, editor
     meta_authors = [
         v for v in meta.all("author") + meta.all("article:author") if not v.startswith("http")
     ]
+    meta_authors += _written_by(meta)
     structured: list[tuple[list[str], str]] = [
         (_authors.normalize_authors(ld_names(ld.get("author"))), "json-ld"),
         (_authors.normalize_authors(meta.micro_first("author")), "microdata"),
@@ -130,6 +139,23 @@ def pick_authors(
             return names, editor
     rules["authors"] = "none"
     return [], editor
+
+
+_WRITTEN_BY = re.compile(
+    r"^\s*(?:written\s+by|ditulis\s+oleh|penulis|author|oleh|by)\s*:?\s*$", re.I
+)
+
+
+def _written_by(meta: PageMeta) -> list[str]:
+    """Yoast's reading card: <meta name="twitter:label1" content="Ditulis oleh"> with the name in
+    twitter:data1."""
+    out = []
+    for n in range(1, 5):
+        label = meta.value(f"twitter:label{n}")
+        data = meta.value(f"twitter:data{n}")
+        if label and data and _WRITTEN_BY.match(label):
+            out.append(data)
+    return out
 
 
 def _author_links(doc: etree._Element) -> list[str]:

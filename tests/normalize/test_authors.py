@@ -99,3 +99,8 @@ def test_normalize_and_generic():
     assert normalize_authors(None) == []
     assert is_generic("Admin SulutAktual") and is_generic("Redaksi")
     assert is_generic("DetailNews.id", "DetailNews.id") and not is_generic("ical")
+
+
+def test_a_bracketed_byline_closing_the_text():
+    assert parse_byline("(Reporter: Rendy Makalew)").authors == ["Rendy Makalew"]
+    assert parse_byline("(ical/sp)") is None

@@ -96,3 +96,30 @@ def test_author_link_outside_comments_and_sidebars():
 def test_only_the_shared_account_is_still_an_author():
     page = parse_page(_page(""), "https://x.id/a")
     assert pick_authors(page, [], [])[0] == ["Redaksi"]
+
+
+def test_a_labelled_shared_account_gives_way_to_the_declared_person():
+    page = parse_page(
+        _page("Penulis: Tim Redaksi", '<meta name="author" content="Budi Santoso">'),
+        "https://x.id/a",
+    )
+    assert pick_authors(page, page_bylines(page.doc), [])[0] == ["Budi Santoso"]
+
+
+def test_yoast_written_by_card():
+    head = (
+        '<meta name="twitter:label1" content="Ditulis oleh">'
+        '<meta name="twitter:data1" content="Budi Santoso">'
+        '<meta name="twitter:label2" content="Estimasi waktu membaca">'
+        '<meta name="twitter:data2" content="2 menit">'
+    )
+    page = parse_page(_page("", head), "https://x.id/a")
+    assert pick_authors(page, [], []) == (["Budi Santoso"], None)
+    assert page.rules["authors"] == "meta"
+
+
+def test_a_bracketed_reporter_line_closing_the_story_is_the_author_not_text():
+    html = _page("").replace("</div></article>", "<p>(Reporter: Rendy Makalew)</p></div></article>")
+    entry = extract_article(html, "https://x.id/a")
+    assert entry.authors == ["Rendy Makalew"]
+    assert "Reporter" not in entry.content_text
