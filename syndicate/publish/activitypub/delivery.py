@@ -65,11 +65,16 @@ def body_of(payload: dict[str, Any]) -> bytes:
 
 
 def process_events(
-    fed: Federation, limit: int = 200, follower: EventFollower | None = None
+    fed: Federation,
+    limit: int = 200,
+    follower: EventFollower | None = None,
+    on_queued: Callable[[], None] | None = None,
 ) -> tuple[int, int]:
     """Turn new article events into activities + delivery rows. Returns (events, deliveries).
     With a follower, only the node holding it does this (the others return (0, 0)); the
-    position moves in the same transaction as each event's activity either way."""
+    position moves in the same transaction as each event's activity either way.
+    `on_queued` is called as soon as each event's rows are committed, so sending starts on the
+    first article of a batch, not after the last one."""
     store, settings = fed.store, fed.settings
     if follower is not None:
         cursor = follower.hold()
@@ -95,9 +100,10 @@ def process_events(
                 act.delivered = act.delivered and sent
             if now - ev.at > RETRY.give_up:
                 act.delivered = False  # a long outage: list it, do not push stale news
-        queued += store.add_event_activity(
-            act, ev.id, cursor=CURSOR, refresh_create=refresh, now=now
-        )
+        n = store.add_event_activity(act, ev.id, cursor=CURSOR, refresh_create=refresh, now=now)
+        if n and on_queued is not None:
+            on_queued()
+        queued += n
     return len(events), queued
 
 
@@ -311,7 +317,14 @@ class DeliveryService:
         if newest == self._last_event and now - self._last_poll < POLL_EVERY:
             return False
         self._last_poll = now
-        events, queued = await asyncio.to_thread(process_events, self.fed, 200, self.follower)
+        loop = asyncio.get_running_loop()
+
+        def queued_one() -> None:  # in the poller's thread: wake the claimer on the loop
+            loop.call_soon_threadsafe(self.fed.wake)
+
+        events, queued = await asyncio.to_thread(
+            process_events, self.fed, 200, self.follower, queued_one
+        )
         if events < 200:
             self._last_event = newest
         if queued:

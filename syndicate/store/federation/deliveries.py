@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     and_,
-    bindparam,
     delete,
     func,
     insert,
@@ -134,17 +134,17 @@ class DeliveryQueries:
             .with_for_update(skip_locked=True)
         )
         with self.engine.begin() as conn:
+            target: ColumnElement[bool]
             if self.engine.dialect.name == "sqlite":
                 # One statement: SQLite takes its write lock before reading, so two processes
                 # can never lease the same row.
                 target = d.c.id.in_(pick)
             else:
-                # PostgreSQL: lock first, then update. (An UPDATE … IN (SELECT … SKIP LOCKED
-                # LIMIT n) may re-run the subquery per row and lease far more than n.)
-                ids = list(conn.execute(pick).scalars())
-                if not ids:
-                    return []
-                target = d.c.id.in_(ids)
+                # PostgreSQL: lock, then update, in one statement (one round trip). The pick is
+                # a MATERIALIZED CTE, so it runs once: an UPDATE … IN (SELECT … SKIP LOCKED
+                # LIMIT n) may re-run the subquery per row and lease far more than n.
+                picked = pick.cte("picked").prefix_with("MATERIALIZED")
+                target = d.c.id == picked.c.id
             # RETURNING names exactly the rows this lease took (lease_token has no index, so
             # selecting by it afterwards would scan the whole table on every claim).
             rows = conn.execute(
@@ -227,28 +227,24 @@ class DeliveryQueries:
         d = ap_deliveries
         done = [o for o in outcomes if o.status == DONE]
         with self.engine.begin() as conn:
-            if done:  # the common case, one executemany
+            # The common case: one UPDATE per (lease, answer, attempt count), i.e. a couple of
+            # statements for a batch of 64, not one per row (an executemany still runs each).
+            groups: dict[tuple[str, int | None, int], list[int]] = {}
+            for o in done:
+                groups.setdefault((o.lease_token, o.last_status, o.attempts), []).append(o.id)
+            for (token, status, attempts), ids in groups.items():
                 conn.execute(
                     update(d)
-                    .where(d.c.id == bindparam("_id"), d.c.lease_token == bindparam("_token"))
+                    .where(d.c.id.in_(ids), d.c.lease_token == token)
                     .values(
                         status=DONE,
-                        attempts=bindparam("_attempts"),
-                        last_status=bindparam("_status"),
+                        attempts=attempts,
+                        last_status=status,
                         last_error=None,
                         lease_until=None,
                         lease_token=None,
                         finished_at=now,
-                    ),
-                    [
-                        {
-                            "_id": o.id,
-                            "_token": o.lease_token,
-                            "_attempts": o.attempts,
-                            "_status": o.last_status,
-                        }
-                        for o in done
-                    ],
+                    )
                 )
             for o in outcomes:
                 if o.status == DONE:
