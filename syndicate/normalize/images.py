@@ -108,6 +108,34 @@ def content_image(img: etree._Element, base: str) -> str | None:
     return src
 
 
+def _widest_declared(value: object) -> str | None:
+    """JSON-LD may list the image at several sizes (a 150x150 thumbnail first): the widest
+    declared one, or the original of the same picture when the list also holds it."""
+    if not isinstance(value, list):
+        return ld_str(value)
+    sized: list[tuple[int, str]] = []
+    for item in value:
+        url = ld_str(item)
+        if not url:
+            continue
+        width = item.get("width") if isinstance(item, dict) else None
+        w = (
+            int(width)
+            if isinstance(width, int) or (isinstance(width, str) and width.isdigit())
+            else 0
+        )
+        sized.append((w or _declared_width(url), url))
+    if not sized:
+        return None
+    best_w, best = max(sized, key=lambda c: c[0])  # the first of equals: max keeps it
+    if best_w == 0:
+        return sized[0][1]
+    for _w, url in sized:
+        if _stem(url) == _stem(best) and not _SIZE_SUFFIX.search(url_path(url)):
+            return url
+    return best
+
+
 def structured_image(page: Page) -> Found:
     """The image the page (or feed) declares; the alt text comes from og:image:alt or the <img>."""
     doc, meta, ld, selectors, hints, base = (
@@ -119,7 +147,7 @@ def structured_image(page: Page) -> Found:
             return original_image(join_url(base, src)), el.get("alt"), "selector"
     cands: list[tuple[str, str]] = []
     if ld.get("image"):
-        src = ld_str(ld.get("image"))
+        src = _widest_declared(ld.get("image"))
         if src:
             cands.append((src, "json-ld"))
     got = meta.first(

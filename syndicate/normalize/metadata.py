@@ -127,6 +127,8 @@ def _ld_nodes(data):
         yield data
         if "@graph" in data:
             yield from _ld_nodes(data["@graph"])
+        if isinstance(data.get("mainEntity"), (dict, list)):  # a WebPage wrapping the article
+            yield from _ld_nodes(data["mainEntity"])
 
 
 def _ld_types(node: dict) -> set[str]:
@@ -134,6 +136,9 @@ def _ld_types(node: dict) -> set[str]:
     if isinstance(t, str):
         t = (t,)
     return {str(x).lower().rsplit("/", 1)[-1] for x in t}
+
+
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
 def _jsonld_article(doc: etree._Element) -> dict | None:
@@ -147,7 +152,10 @@ def _jsonld_article(doc: etree._Element) -> dict | None:
         try:
             data = json.loads(raw, strict=False)
         except ValueError:
-            continue
+            try:  # hand-written templates leave a comma before the closing brace
+                data = json.loads(_TRAILING_COMMA.sub(r"\1", raw), strict=False)
+            except ValueError:
+                continue
         nodes.extend(_ld_nodes(data))
     article = next((n for n in nodes if _ld_types(n) & ARTICLE_TYPES), None)
     if article is None:

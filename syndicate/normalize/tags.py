@@ -44,7 +44,7 @@ def _split_tags(value) -> list[str]:
     if isinstance(value, list):
         return [t for v in value for t in _split_tags(v)]
     if isinstance(value, str):
-        return [t for t in (fold_ws(x).lstrip("#") for x in value.split(",")) if t]
+        return [t for t in (fold_ws(x).lstrip("#") for x in re.split(r"[,;]", value)) if t]
     return []
 
 

@@ -113,3 +113,18 @@ def test_dom_image_is_the_first_content_image_below_the_title():
     pick_title(page)
     container = page.doc.find(".//div[@class='text']")
     assert dom_image(page, container) == ("https://x.id/u/bawang.jpg", "Panen", "dom")
+
+
+def test_json_ld_image_list_gives_the_widest_or_the_original_not_the_first_thumbnail():
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "image": ['
+        '"https://x.id/u/bawang-150x150.jpg", "https://x.id/u/bawang-780x470.jpg", '
+        '"https://x.id/u/bawang.jpg"]}</script>'
+    )
+    page = parse_page(_page(ld, ""), "https://x.id/a")
+    assert structured_image(page)[0] == "https://x.id/u/bawang.jpg"
+    sized = ld.replace(
+        '"https://x.id/u/bawang.jpg"', '{"url": "https://x.id/u/lain.jpg", "width": 1600}'
+    )
+    page = parse_page(_page(sized, ""), "https://x.id/a")
+    assert structured_image(page)[0] == "https://x.id/u/lain.jpg"

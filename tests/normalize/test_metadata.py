@@ -98,3 +98,20 @@ def test_page_two_keys_on_page_one():
     )
     url, rule = _canonical(head, "https://x.id/pasar-girian/2/")
     assert (url, rule) == ("https://x.id/pasar-girian/", "rel-canonical+page1")
+
+
+def _ld(raw: str):
+    html = (
+        f"<html><head><script type='application/ld+json'>{raw}</script></head><body></body></html>"
+    )
+    return PageMeta(parse_html(html)).ld
+
+
+def test_article_wrapped_as_a_webpages_main_entity():
+    ld = _ld('{"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Pasar"}}')
+    assert ld["headline"] == "Pasar"
+
+
+def test_a_trailing_comma_in_hand_written_json_ld():
+    ld = _ld('{"@type": "NewsArticle", "headline": "Pasar", "keywords": ["a", "b",],}')
+    assert (ld["headline"], ld["keywords"]) == ("Pasar", ["a", "b"])

@@ -117,3 +117,8 @@ def test_pick_categories_direct():
     assert pick_categories(_parsed("", box)) == (["Kesehatan"], "category-box")
     hint = Entry(url="https://x.id/a", title="t", categories=["Berita"])
     assert pick_categories(_parsed("", "", hints=hint)) == (["Berita"], "hint")
+
+
+def test_keywords_split_on_semicolons_too():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "keywords": "pasar; bitung,ekonomi"}</script>'
+    assert pick_tags(_parsed(ld, ""))[0] == ["pasar", "bitung", "ekonomi"]
