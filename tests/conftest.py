@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -201,6 +202,108 @@ def run_cli(
     return subprocess.run(
         [*cmd, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=full_env
     )
+
+
+class ServiceProcess:
+    """`python -m syndicate --config X run` as a real child process (the one helper for every
+    test that starts the service). `options_after=True` spells it `run --config X`; stop() and
+    terminate() send SIGTERM like systemd does."""
+
+    def __init__(
+        self,
+        config: Path,
+        port: int,
+        *extra: str,
+        options_after: bool = False,
+        **popen: Any,
+    ) -> None:
+        import tempfile
+
+        self.url = f"http://127.0.0.1:{port}"
+        self.config = config
+        options = ["--config", str(config), *extra]
+        argv = ["run", *options] if options_after else [*options, "run"]
+        # The log goes to a file, not a pipe: a chatty service never blocks on a full pipe.
+        self._log = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in read())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "syndicate", *argv],
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            **popen,
+        )
+        self.output = ""
+
+    def wait_for(
+        self, path: str, check: Callable[[Any], bool], timeout: float = 60
+    ) -> Any:  # httpx.Response
+        """Poll `path` until check(response) holds; fails at once if the service exits."""
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        last: object = None
+        with httpx.Client(timeout=5) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"service exited: {self.read()}")
+                try:
+                    resp = client.get(self.url + path)
+                    if check(resp):
+                        return resp
+                    last = resp
+                except httpx.HTTPError as exc:
+                    last = exc
+                time.sleep(0.05)
+        raise AssertionError(f"{path} never became ready: {last}")
+
+    def get(self, path: str, ok: int = 200, timeout: float = 60) -> Any:
+        """Wait until `path` answers `ok`; returns that response."""
+        return self.wait_for(path, lambda r: r.status_code == ok, timeout)
+
+    def terminate(self, timeout: float = 15) -> float:
+        """SIGTERM; returns the seconds it took to exit (killed after `timeout`)."""
+        import signal
+        import time
+
+        started = time.monotonic()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return time.monotonic() - started
+
+    def read(self) -> str:
+        """Everything the service printed (once it has exited)."""
+        if self.proc.poll() is not None and not self._log.closed:
+            self._log.seek(0)
+            self.output = self._log.read()
+            self._log.close()
+        return self.output
+
+    def stop(self) -> str:
+        self.terminate()
+        return self.read()
+
+
+@pytest.fixture
+def service_process() -> Iterator[Callable[..., ServiceProcess]]:
+    """Factory: service_process(config, port, *extra) -> ServiceProcess; stopped at teardown."""
+    started: list[ServiceProcess] = []
+
+    def start(config: Path, port: int, *extra: str, **kw: Any) -> ServiceProcess:
+        svc = ServiceProcess(config, port, *extra, **kw)
+        started.append(svc)
+        return svc
+
+    yield start
+    for svc in started:
+        svc.stop()
 
 
 def service_config(tmp_path: Path, port: int, sources: str, extra: str = "") -> Path:

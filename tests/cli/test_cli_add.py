@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
-from conftest import REPO, free_port, run_cli, service_config, write_config
+from conftest import free_port, run_cli, service_config, write_config
 
 from syndicate.config import load_settings
 
@@ -37,47 +32,10 @@ def test_a_source_without_name_is_named_after_its_id(tmp_path: Path) -> None:
     assert load_settings(cfg).sources[0].name == "dinkes"
 
 
-class Service:
-    """`syndicate run --config X` (options after the subcommand) as a child process."""
-
-    def __init__(self, config: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "syndicate", "run", "--config", str(config)],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-
-    def get(self, path: str, ok: int = 200, timeout: float = 60) -> httpx.Response:
-        deadline = time.monotonic() + timeout
-        last: object = None
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stdout.read() if self.proc.stdout else ""
-            try:
-                last = resp = httpx.get(self.url + path, timeout=5)
-                if resp.status_code == ok:
-                    return resp
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.2)
-        raise AssertionError(f"{path}: {last}")
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.stdout.read() if self.proc.stdout else ""
-
-
 def test_add_discovers_appends_a_checked_block_and_reloads_the_service(
     tmp_path: Path,
     corpus_server,  # type: ignore[no-untyped-def]
+    service_process,  # type: ignore[no-untyped-def]
 ) -> None:
     site = corpus_server("kabarkito", "t0", "--quiet")
     port = free_port()
@@ -88,30 +46,24 @@ def test_add_discovers_appends_a_checked_block_and_reloads_the_service(
         f'[[sources]]\nid = "posts"\nurl = "{tmp_path / "posts"}"\nkind = "folder"\n',
         extra="per_host_delay = 0.005",
     )
-    service = Service(cfg, port)
-    try:
-        service.get("/healthz")
-        service.get("/sources/kabar_kito", ok=404)
-        out = run_cli("add", site.base + "/", "--config", str(cfg), "--wait", "20")
-        assert out.returncode == 0, out.stdout + out.stderr
-        assert "added source 'kabar_kito'" in out.stdout
-        assert "reloaded pid" in out.stdout
-        added = load_settings(cfg).source("kabar_kito")
-        assert added.name == "Kabar Kito" and added.url == site.base + "/"
-        assert added.kind == "feed"  # what discover chose, pinned
-        # The running service took it: its page and feed exist and the feed fills.
-        service.get("/sources/kabar_kito")
-        deadline = time.monotonic() + 60
-        while b"<item>" not in service.get("/feeds/kabar_kito.rss").content:
-            assert time.monotonic() < deadline, "the added source was never fetched"
-            time.sleep(0.5)
-        # Adding the same site again changes nothing.
-        text = cfg.read_text()
-        again = run_cli("add", site.base + "/", "--config", str(cfg))
-        assert again.returncode == 1 and "already configured as source 'kabar_kito'" in again.stderr
-        assert cfg.read_text() == text
-    finally:
-        service.stop()
+    service = service_process(cfg, port, options_after=True)  # `run --config X`
+    service.get("/healthz")
+    service.get("/sources/kabar_kito", ok=404)
+    out = run_cli("add", site.base + "/", "--config", str(cfg), "--wait", "20")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "added source 'kabar_kito'" in out.stdout
+    assert "reloaded pid" in out.stdout
+    added = load_settings(cfg).source("kabar_kito")
+    assert added.name == "Kabar Kito" and added.url == site.base + "/"
+    assert added.kind == "feed"  # what discover chose, pinned
+    # The running service took it: its page and feed exist and the feed fills.
+    service.get("/sources/kabar_kito")
+    service.wait_for("/feeds/kabar_kito.rss", lambda r: b"<item>" in r.content)
+    # Adding the same site again changes nothing.
+    text = cfg.read_text()
+    again = run_cli("add", site.base + "/", "--config", str(cfg))
+    assert again.returncode == 1 and "already configured as source 'kabar_kito'" in again.stderr
+    assert cfg.read_text() == text
 
 
 def test_add_leaves_a_broken_config_alone(tmp_path: Path, corpus_server) -> None:  # type: ignore[no-untyped-def]

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import feedparser
 import httpx
 import pytest
-from conftest import REPO, free_port, load_truth, run_cli, service_config
+from conftest import REPO, ServiceProcess, free_port, load_truth, run_cli, service_config
 
 SEED_TITLE = "Apel Kerja Perdana 2026, Wali Kota Hengky Ajak ASN Pemkot Bitung Perkuat Disiplin"
 
@@ -34,58 +30,13 @@ kind = "folder"
 """
 
 
-class RunningService:
-    def __init__(self, config: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "syndicate", "--config", str(config), "run"],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-
-    def wait_for(self, path: str, check, timeout: float = 60) -> httpx.Response:  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        last: object = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(
-                    f"service exited: {self.proc.stdout.read() if self.proc.stdout else ''}"
-                )
-            try:
-                resp = httpx.get(self.url + path, timeout=5)
-                if check(resp):
-                    return resp
-                last = resp
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.2)
-        raise AssertionError(f"{path} never became ready: {last}")
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        return self.proc.stdout.read() if self.proc.stdout else ""
-
-
 @pytest.fixture
-def service(tmp_path: Path):  # type: ignore[no-untyped-def]
-    started: list[RunningService] = []
-
-    def start(sources: str = SAMPLES) -> RunningService:
+def service(tmp_path: Path, service_process):  # type: ignore[no-untyped-def]
+    def start(sources: str = SAMPLES) -> ServiceProcess:
         port = free_port()
-        svc = RunningService(config_with(tmp_path, port, sources), port)
-        started.append(svc)
-        return svc
+        return service_process(config_with(tmp_path, port, sources), port)
 
-    yield start
-    for svc in started:
-        svc.stop()
+    return start
 
 
 def test_run_serves_the_seed_article_in_every_feed_and_answers_304(service) -> None:  # type: ignore[no-untyped-def]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-from conftest import REPO, service_config
+from conftest import ServiceProcess, service_config
 
 config_file = service_config
+Running = ServiceProcess  # `syndicate run` in its own process (conftest)
 
 
 def folder_source(sid: str, name: str, path: Path | str) -> str:
@@ -24,57 +20,6 @@ def feed_source(sid: str, name: str, site: str, feed: str, extra: str = "") -> s
         f'\n[[sources]]\nid = "{sid}"\nname = "{name}"\nurl = "{site}/"\nkind = "feed"\n'
         f'feed_url = "{feed}"\n{extra}'
     )
-
-
-class Running:
-    """`python -m syndicate run` in its own process; stop() sends SIGTERM like systemd does."""
-
-    def __init__(self, config: Path, port: int, *extra: str) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.config = config
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "syndicate", "--config", str(config), *extra, "run"],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output = ""
-
-    def wait_for(
-        self, path: str, check: Callable[[httpx.Response], bool], timeout: float = 30
-    ) -> httpx.Response:
-        deadline = time.monotonic() + timeout
-        last: object = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"service exited: {self.read()}")
-            try:
-                resp = httpx.get(self.url + path, timeout=5)
-                if check(resp):
-                    return resp
-                last = resp
-            except httpx.HTTPError as exc:
-                last = exc
-            time.sleep(0.1)
-        raise AssertionError(f"{path} never became ready: {last}")
-
-    def terminate(self, timeout: float = 15) -> float:
-        """SIGTERM; returns the seconds it took to exit."""
-        started = time.monotonic()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return time.monotonic() - started
-
-    def read(self) -> str:
-        if self.proc.poll() is not None and self.proc.stdout and not self.output:
-            self.output = self.proc.stdout.read()
-        return self.output
 
 
 class ThreadServer:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
-from conftest import REPO, free_port
+from conftest import REPO, ServiceProcess, free_port
 from opsutil import config_file, folder_source
 
 SLOW = 300
@@ -110,33 +110,14 @@ def test_healthz_answers_under_slow_connections_and_unknown_tags(tmp_path: Path)
     cfg = config_file(
         tmp_path, port, folder_source("samples", "Sample posts", REPO / "samples" / "posts")
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "syndicate", "--config", str(cfg), "run"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        preexec_fn=limited_fds,  # the finding: 300 slow connections under 256 descriptors
-    )
+    # The finding: 300 slow connections under 256 descriptors.
+    svc = ServiceProcess(cfg, port, preexec_fn=limited_fds)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the service never became healthy"
-            time.sleep(0.2)
+        svc.get("/healthz", timeout=30)
         answered, failures, tags = asyncio.run(load(port))
     finally:
-        proc.terminate()
-        try:
-            out = proc.communicate(timeout=15)[0]
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out = proc.communicate()[0]
+        svc.terminate()
+        out = svc.read()
     assert not failures, (
         f"/healthz failed {len(failures)} time(s) of {len(answered) + len(failures)}: {failures}\n{out[-3000:]}"
     )

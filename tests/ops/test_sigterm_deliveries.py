@@ -54,7 +54,9 @@ def test_sigterm_with_deliveries_queued_loses_and_duplicates_nothing(tmp_path: P
         assert took < 10, f"took {took:.1f}s"
         before = len(got)
         assert before < total, "everything was sent before the signal; nothing was tested"
-        assert not [r for r in store.deliveries() if r["lease_token"]], "a lease was left behind"
+        assert not [r for r in store.deliveries() if r["lease_token"]], (
+            f"a lease was left behind (stop took {took:.1f}s)\n{log}"
+        )
 
         svc = Running(cfg, port)
         deadline = time.monotonic() + 60
