@@ -19,6 +19,7 @@ from syndicate.store import Store
 log = logging.getLogger("syndicate.health")
 
 WINDOW = timedelta(days=30)
+HISTORY = 500  # passes of the window drift compares with
 
 
 def assess(
@@ -65,8 +66,13 @@ async def after_pass(
 ) -> HealthPass:
     """Called by the ingest runner after every pass (never raises for health's own trouble)."""
     now = datetime.now(UTC)
+    quiet = not result.failed and listed is None and not entries
     try:
-        history = await asyncio.to_thread(store.health_passes, source.id, now - WINDOW)
+        # A quiet pass (304, nothing yielded) is measured against nothing: only the latest
+        # row (the state it carries on) is read, not the 30 days drift compares with.
+        history = await asyncio.to_thread(
+            store.health_passes, source.id, now - WINDOW, 1 if quiet else HISTORY
+        )
         row = assess(
             result,
             failure,
@@ -77,7 +83,10 @@ async def after_pass(
             now,
             retry_after,
         )
-        await asyncio.to_thread(store.add_health_pass, row)
+        if not (quiet and history and _same(history[-1], row)):
+            # A quiet pass that changes nothing is not written: a source answering 304 every
+            # minute would otherwise fill its history (and the drift window) with empty rows.
+            await asyncio.to_thread(store.add_health_pass, row)
     except Exception:  # health bookkeeping must never fail a pass
         log.exception("source %s: could not record health", source.id)
         return HealthPass(source_id=source.id, at=now, state="ok")
@@ -86,6 +95,11 @@ async def after_pass(
     if changed and not (before == "new" and row.state == "ok"):  # a first good pass is no news
         await _announce(settings, source, row, before)
     return row
+
+
+def _same(before: HealthPass, row: HealthPass) -> bool:
+    """Whether a quiet pass's row says what the latest one already says."""
+    return (before.state, before.kind, before.detail) == (row.state, row.kind, row.detail)
 
 
 async def _announce(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher, FetchResponse
 from syndicate.models import Article, Entry, SourceState
 from syndicate.store import Store
+from syndicate.store.articles import UNKNOWN, Unknown
 
 
 @dataclass
@@ -52,6 +53,7 @@ class IngestContext:
     window: Window | None = None
     progress: Callable[[int, int | None], None] | None = None  # (done, total or None)
     found: int = 0  # items a route looked at (for discover/progress)
+    skipped: int = 0  # items a route knew unchanged without cleaning or storing them again
     # Canonical URLs/guids of entries whose route gives no modification time: new ones get a
     # re-check schedule (lifecycle.py) so their corrections are noticed.
     watched: set[str] = field(default_factory=set)
@@ -59,6 +61,10 @@ class IngestContext:
     gone_now: set[str] = field(default_factory=set)  # new items' pages found gone this pass
     # Where the route starts: a feed, a sitemap, a REST root or a listing page (None = from `url`).
     entry_url: str | None = None
+    # Stored articles looked up this pass, by "g:" + guid and "u:" + canonical URL (None: none
+    # stored): a listing's items are looked up in one query (prefetch), and the runner hands
+    # the answer to the store instead of it looking the article up a second time.
+    lookups: dict[str, Article | None] = field(default_factory=dict)
 
     @property
     def timezone(self) -> str:
@@ -108,9 +114,41 @@ class IngestContext:
         retry: dict[str, int] = self.cursor.setdefault("retry_pages", {})
         retry[url] = retry.get(url, 0) + 1
 
+    def prefetch(self, entries: Iterable[Entry]) -> None:
+        """Look up a listing's items in one query (known() then answers from memory)."""
+        guids = {e.guid for e in entries if e.guid} - {k[2:] for k in self.lookups}
+        urls = {e.canonical_url for e in entries if e.canonical_url} - {k[2:] for k in self.lookups}
+        if not guids and not urls:
+            return
+        found = self.store.find_articles(self.source.id, sorted(guids), sorted(urls))
+        for guid in guids:
+            self.lookups["g:" + guid] = next((a for a in found if a.guid == guid), None)
+        for url in urls:
+            self.lookups["u:" + url] = next((a for a in found if a.canonical_url == url), None)
+
+    def cached(self, guid: str | None, url: str | None) -> Article | None | Unknown:
+        """The stored article with this guid or canonical URL if this pass already looked both
+        up (guid first, as the store matches), else UNKNOWN."""
+        keys = [k for k in ("g:" + guid if guid else "", "u:" + url if url else "") if k]
+        if not keys or any(k not in self.lookups for k in keys):
+            return UNKNOWN
+        return next((a for a in (self.lookups[k] for k in keys) if a is not None), None)
+
+    def stored(self, entry: Entry, article: Article) -> None:
+        """An entry was stored as `article`: later lookups in this pass see it."""
+        for key in (entry.guid, article.guid):
+            if key:
+                self.lookups["g:" + key] = article
+        for key in (entry.canonical_url, article.canonical_url):
+            if key:
+                self.lookups["u:" + key] = article
+
     def known(self, guid: str | None = None, url: str | None = None) -> Article | None:
         if not guid and not url:
             return None
+        hit = self.cached(guid, url)
+        if not isinstance(hit, Unknown):
+            return hit
         return self.store.find_article(self.source.id, guid=guid, canonical_url=url)
 
     def tick(self, total: int | None = None) -> None:

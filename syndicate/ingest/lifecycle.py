@@ -176,8 +176,11 @@ def _missing(ctx: IngestContext, article_id: str, url: str, reason: str) -> None
 
 async def check_removals(ctx: IngestContext) -> int:
     """Re-request articles a complete listing no longer names (and those already missing once)."""
-    keys = ctx.store.article_keys(ctx.source.id)
     window = ctx.window
+    complete = window is not None and window.complete
+    # Without a complete listing (a 304) only articles already missing once are suspects: the
+    # source's other articles are not read at all.
+    keys = ctx.store.article_keys(ctx.source.id, missing_only=not complete)
     suspects = [k for k in keys if k[5] > 0]
     if window is not None and window.complete:
         previous = set(ctx.cursor.get("listed") or [])

@@ -15,8 +15,16 @@ from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordp
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
-from syndicate.normalize.dedupe import bands, fingerprint, same_story, shingles
+from syndicate.normalize.dedupe import (
+    MAX_HAMMING_LOOSE,
+    bands,
+    fingerprint,
+    hamming,
+    same_story,
+    shingles,
+)
 from syndicate.store import Store
+from syndicate.store.articles import UNKNOWN, Unknown
 
 log = logging.getLogger("syndicate.ingest")
 
@@ -130,7 +138,11 @@ async def run_source(
                 and entry.published is not None
                 and _before(entry.published, announce_after)
             )
-            change = store_entry(store, source.id, entry, backfilling or old_news)
+            known = ctx.cached(entry.guid, entry.canonical_url)
+            article, change = store_article(
+                store, source.id, entry, backfilling or old_news, known=known
+            )
+            ctx.stored(entry, article)
             if change is Change.NEW and ctx.watched:  # a few DB writes: off the event loop
                 await asyncio.to_thread(lifecycle.stored, ctx, entry, change, now)
             if change is Change.NEW:
@@ -141,6 +153,7 @@ async def run_source(
                 result.unchanged += 1
             if on_entry:
                 on_entry(entry, change)
+        result.unchanged += ctx.skipped
         if _is_http(source):
             await lifecycle.check_removals(ctx)
         result.removed = ctx.removed
@@ -191,13 +204,28 @@ def _before(published: datetime, when: datetime) -> bool:
 
 def store_entry(store: Store, source_id: str, entry: Entry, backfill: bool = False) -> Change:
     """Store one entry (NEW/UPDATED/UNCHANGED) with its fingerprint; fold a reprint into its story."""
+    return store_article(store, source_id, entry, backfill)[1]
+
+
+def store_article(
+    store: Store,
+    source_id: str,
+    entry: Entry,
+    backfill: bool = False,
+    *,
+    known: Article | None | Unknown = UNKNOWN,
+) -> tuple[Article, Change]:
+    """store_entry, returning the stored article too; `known` is the caller's lookup of the
+    entry's stored article (IngestContext.cached), so the store does not repeat it."""
     # Shingled once: the fingerprint and the LSH bands are both made from the same shingles.
     sh = shingles(entry.content_text) if entry.content_text else None
     fp = fingerprint(entry.content_text, sh) if entry.content_text else None
-    article, change = store.upsert_entry(source_id, entry, backfill=backfill, fingerprint=fp)
+    article, change = store.upsert_entry(
+        source_id, entry, backfill=backfill, fingerprint=fp, known=known
+    )
     if change is Change.NEW and fp and article.published is not None:
         _fold_story(store, article.id, source_id, entry, fp, article.published, sh)
-    return change
+    return article, change
 
 
 def store_entries(store: Store, items: list[tuple[str, Entry]]) -> list[tuple[Article, Change]]:
@@ -229,6 +257,9 @@ def _fold_story(
     text_bands = bands(entry.content_text or "", sh)
     store.save_bands(article_id, text_bands, published)
     for other in store.band_candidates(source_id, text_bands, published, days=STORY_DAYS):
+        # same_story never folds past this distance: skip its tokenising of both texts.
+        if other.fingerprint is not None and hamming(fp, other.fingerprint) > MAX_HAMMING_LOOSE:
+            continue
         if same_story(entry.content_text, other.content_text, fp, other.fingerprint):
             story = other.story_id or other.id
             store.set_story([other.id, article_id], story)

@@ -97,6 +97,13 @@ def _changed_fields(old: Article, entry: Entry) -> list[str]:
     return [f for f in CORRECTION_FIELDS if (prev[f] or "").strip() != (new[f] or "").strip()]
 
 
+class Unknown:
+    """The type of UNKNOWN: "not looked up yet" (None already means "looked up, not stored")."""
+
+
+UNKNOWN = Unknown()
+
+
 class KeyConflict(Exception):
     """An entry's URL is another stored article's (see upsert_entries)."""
 
@@ -142,6 +149,22 @@ class ArticleQueries:
         with self.engine.connect() as conn:
             return self._find(conn, source_id, guid, canonical_url)
 
+    def find_articles(
+        self, source_id: str, guids: list[str], canonical_urls: list[str]
+    ) -> list[Article]:
+        """A source's stored articles with any of these guids or canonical URLs, in one query
+        (a listing's items are looked up together, not one by one)."""
+        conds = []
+        if guids:
+            conds.append(articles.c.guid.in_(sorted(set(guids))))
+        if canonical_urls:
+            conds.append(articles.c.canonical_url.in_(sorted(set(canonical_urls))))
+        if not conds:
+            return []
+        q = select(articles).where(articles.c.source_id == source_id, or_(*conds))
+        with self.engine.connect() as conn:
+            return [row_to_article(r) for r in conn.execute(q)]
+
     def _find(
         self, conn: Connection, source_id: str, guid: str | None, canonical_url: str | None
     ) -> Article | None:
@@ -166,15 +189,18 @@ class ArticleQueries:
         now: datetime | None = None,
         fingerprint: int | None = None,
         story_id: str | None = None,
+        known: Article | None | Unknown = UNKNOWN,
     ) -> tuple[Article, Change]:
         """Store one article; returns it with NEW, UPDATED (a correction) or UNCHANGED.
 
         Matching is by the source's own id (guid) or the canonical URL, so re-ingesting an item
         through another route or with tracking parameters never creates a second article.
         Every entry passes the input boundary here, the one place articles are written.
+        `known` is the stored article (or None) the caller already looked up for this entry's
+        guid and canonical URL: passed, the lookup is not made a second time.
         """
         with self.engine.begin() as conn:
-            return self._upsert(conn, source_id, entry, backfill, now, fingerprint, story_id)
+            return self._upsert(conn, source_id, entry, backfill, now, fingerprint, story_id, known)
 
     def upsert_entries(
         self,
@@ -208,10 +234,15 @@ class ArticleQueries:
         now: datetime | None,
         fingerprint: int | None,
         story_id: str | None,
+        known: Article | None | Unknown = UNKNOWN,
     ) -> tuple[Article, Change]:
         entry = bound_entry(entry)
         now = now or datetime.now(UTC)
-        old = self._find(conn, source_id, entry.guid, entry.canonical_url)
+        old = (
+            self._find(conn, source_id, entry.guid, entry.canonical_url)
+            if isinstance(known, Unknown)
+            else known
+        )
         values = _entry_values(entry)
         if fingerprint is not None:
             values["fingerprint"] = fingerprint
@@ -233,7 +264,7 @@ class ArticleQueries:
                 values["updated_offset"] = values["published_offset"]
             # Values as execute parameters, not .values(**...): one cached compiled statement
             # instead of a new cache key and ~40 bound literals built per article.
-            conn.execute(insert(articles), values)
+            row = conn.execute(insert(articles).returning(*articles.c), values).one()
             self._add_event(conn, article_id, source_id, Change.NEW, now, backfill)
             change = Change.NEW
         else:
@@ -248,10 +279,10 @@ class ArticleQueries:
                     if k not in ("published", "published_offset", "updated", "updated_offset")
                     and v not in (None, "", [])
                 }
-                conn.execute(
-                    update(articles).where(articles.c.id == article_id),
+                row = conn.execute(
+                    update(articles).where(articles.c.id == article_id).returning(*articles.c),
                     {**quiet, "last_seen": now, "missing_checks": 0},
-                )
+                ).one()
                 change = Change.UNCHANGED
             else:
                 values["guid"] = values["guid"] or old.guid
@@ -268,7 +299,7 @@ class ArticleQueries:
                 values["updated_offset"] = _offset(upd)
                 if changed and not revived:  # a correction: keep what readers saw before
                     save_version(conn, old, now)
-                conn.execute(
+                row = conn.execute(
                     update(articles)
                     .where(articles.c.id == article_id)
                     .values(
@@ -278,20 +309,24 @@ class ArticleQueries:
                         removed_at=None,
                         missing_checks=0,
                     )
-                )
+                    .returning(*articles.c)
+                ).one()
                 detail: dict[str, Any] = {"fields": changed, "previous_title": old.title}
                 if revived:
                     detail["revived"] = True
                 self._add_event(conn, article_id, source_id, Change.UPDATED, now, backfill, detail)
                 change = Change.UPDATED
-        row = conn.execute(select(articles).where(articles.c.id == article_id)).one()
+        # The row as stored comes back from the write itself (RETURNING), not a second SELECT.
         article = row_to_article(row)
         if old is None or article.tags != old.tags:
-            self._index_tags(conn, article_id, article.tags)
+            self._index_tags(conn, article_id, article.tags, new=old is None)
         return article, change
 
-    def _index_tags(self, conn: Connection, article_id: str, tags: list[str]) -> None:
-        conn.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
+    def _index_tags(
+        self, conn: Connection, article_id: str, tags: list[str], new: bool = False
+    ) -> None:
+        if not new:  # a new article has no rows to replace
+            conn.execute(delete(article_tags).where(article_tags.c.article_id == article_id))
         slugs = list(dict.fromkeys(s for s in map(tag_slug, tags) if s))
         if slugs:
             conn.execute(
@@ -499,9 +534,10 @@ class ArticleQueries:
             )
 
     def article_keys(
-        self, source_id: str
+        self, source_id: str, *, missing_only: bool = False
     ) -> list[tuple[str, str, str, str | None, datetime | None, int]]:
-        """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles."""
+        """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles
+        (with `missing_only`, of those whose page was found missing at least once)."""
         q = select(
             articles.c.id,
             articles.c.url,
@@ -510,6 +546,8 @@ class ArticleQueries:
             articles.c.published,
             articles.c.missing_checks,
         ).where(articles.c.source_id == source_id, articles.c.status == ArticleStatus.ACTIVE.value)
+        if missing_only:
+            q = q.where(articles.c.missing_checks > 0)
         with self.engine.connect() as conn:
             return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
 
