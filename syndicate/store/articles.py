@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
@@ -97,6 +108,15 @@ def _changed_fields(old: Article, entry: Entry) -> list[str]:
     return [f for f in CORRECTION_FIELDS if (prev[f] or "").strip() != (new[f] or "").strip()]
 
 
+# Built once: a statement object made per call costs more to build and to key for the
+# compiled-statement cache than the database takes to run it. Values go in as parameters.
+_INSERT_ARTICLE = insert(articles).returning(*articles.c)
+_UPDATE_ARTICLE = (
+    update(articles).where(articles.c.id == bindparam("article_id")).returning(*articles.c)
+)
+_INSERT_EVENT = insert(article_events)
+
+
 class Unknown:
     """The type of UNKNOWN: "not looked up yet" (None already means "looked up, not stored")."""
 
@@ -133,14 +153,15 @@ class ArticleQueries:
             # serialises writers).
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
         conn.execute(
-            insert(article_events).values(
-                article_id=article_id,
-                source_id=source_id,
-                kind=kind.value,
-                at=at,
-                backfill=backfill,
-                detail=detail or {},
-            )
+            _INSERT_EVENT,
+            {
+                "article_id": article_id,
+                "source_id": source_id,
+                "kind": kind.value,
+                "at": at,
+                "backfill": backfill,
+                "detail": detail or {},
+            },
         )
 
     def find_article(
@@ -264,7 +285,7 @@ class ArticleQueries:
                 values["updated_offset"] = values["published_offset"]
             # Values as execute parameters, not .values(**...): one cached compiled statement
             # instead of a new cache key and ~40 bound literals built per article.
-            row = conn.execute(insert(articles).returning(*articles.c), values).one()
+            row = conn.execute(_INSERT_ARTICLE, values).one()
             self._add_event(conn, article_id, source_id, Change.NEW, now, backfill)
             change = Change.NEW
         else:
@@ -280,8 +301,8 @@ class ArticleQueries:
                     and v not in (None, "", [])
                 }
                 row = conn.execute(
-                    update(articles).where(articles.c.id == article_id).returning(*articles.c),
-                    {**quiet, "last_seen": now, "missing_checks": 0},
+                    _UPDATE_ARTICLE,
+                    {**quiet, "last_seen": now, "missing_checks": 0, "article_id": article_id},
                 ).one()
                 change = Change.UNCHANGED
             else:
