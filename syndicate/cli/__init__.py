@@ -78,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if argv is None:  # the process's own command line: it exits right after this
+            _skip_teardown_collections()
+
+
+def _skip_teardown_collections() -> None:
+    """Interpreter teardown runs the cyclic garbage collector over every object the imports
+    made, ~0.3 s of CPU on each command and on each stop of the service, for objects that die
+    with the process anyway. Frozen, the collector skips them; files and the database are closed
+    by then, and the standard streams and logging are still flushed at exit."""
+    import gc
+
+    gc.freeze()
 
 
 def fail(message: str, status: int = 2) -> int:

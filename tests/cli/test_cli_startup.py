@@ -48,3 +48,21 @@ def test_reload_looks_for_the_service_without_importing_it(tmp_path: Path) -> No
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False"]
+
+
+def test_a_command_skips_the_collectors_teardown_passes_only_as_the_process_itself(
+    tmp_path: Path,
+) -> None:
+    # As the program (argv from sys.argv) the objects are frozen before exit; called with an
+    # argv list (a test, an embedding program) nothing is frozen, so nothing leaks.
+    missing = tmp_path / "none.toml"
+    code = (
+        "import gc, sys\nfrom syndicate.cli import main\n"
+        f"status = main(['check-config', '--config', {str(missing)!r}])\n"
+        "print(status, gc.get_freeze_count() > 0)\n"
+        f"sys.argv = ['syndicate', 'check-config', '--config', {str(missing)!r}]\n"
+        "status = main()\n"
+        "print(status, gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.split() == ["2", "False", "2", "True"], out.stderr
