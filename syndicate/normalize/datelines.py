@@ -12,13 +12,24 @@ from syndicate.normalize.boilerplate import CAPTION, CREDITED_CAPTION, NOISE, RE
 from syndicate.normalize.clean import _drop, fold_ws
 from syndicate.normalize.dom import BLOCK_TAGS, HEADINGS, block_parent, text_of
 
+_TITLE_PLACE = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
 _TEXT_DATELINE = re.compile(
-    r"^\s*("
-    r"(?:[A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3})(?:\s*,\s*[\w.]+(?:\s+[\w.]+){0,3})?"
+    r"^\s*(?:("
+    # "BITUNG –", "MANADO, KOMPAS.com -", "BITUNG, Kamis (8/1/2026) -", "JAKARTA, 8/1/2026 -"
+    r"(?:[A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3})(?:\s*,\s*[\w./]+(?:\s+[\w./]+){0,3})?"
     r"\s*(?:\([^)]{2,40}\))?\s*[–—-]{1,2}"
     r"|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*\([A-Z][^)]{1,30}\)\s*[–—-]{1,2}"
     r"|[\w-]+\.(?:id|com|net|co\.id|news|org)\s*,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*[–—-]{1,2}"
+    # "Bitung, DetailNews.id –", "Jakarta, CNN Indonesia --": a place, then the outlet (a domain,
+    # or a name written like one: "CNN", "DetailNews"; never a person's "Budi Santoso -")
+    rf"|{_TITLE_PLACE}\s*,\s*(?:[\w-]+\.(?:id|com|net|co\.id|news|org)"
+    r"|[A-Z][a-z]*[A-Z]\w*(?:\s+[A-Z]\w*){0,2})"
+    r"\s*[–—-]{1,2}"
+    # "Bitung, 8 Januari 2026 —", "Manado, Kamis (8/1/2026) -": a place, then the date
+    rf"|{_TITLE_PLACE}\s*,\s*(?:[A-Z][a-z]+,?\s*)?\(?\d{{1,2}}(?:/\d{{1,2}}/\d{{2,4}}|\s+[A-Z][a-z]+\s+\d{{4}})\)?"
+    r"\s*[–—-]{1,2}"
     r")\s+(?=\S)"
+    r"|([A-Z][A-Z'.]+(?:\s+[A-Z][A-Z'.]+){0,3}\s*—)(?=[A-Z]))"  # "BITUNG—Harga": no spaces
 )
 _DASH_END = re.compile(r"[–—-]{1,2}\s*$")
 # What a bold dateline before a dash looks like: "BITUNG", "Jakarta", "PALU, KABARSULAWESI.com",
@@ -35,7 +46,7 @@ def split_dateline(text: str) -> tuple[str | None, str]:
     m = _TEXT_DATELINE.match(text)
     if not m:
         return None, text
-    return fold_ws(m.group(1)), text[m.end() :]
+    return fold_ws(m.group(1) or m.group(2)), text[m.end() :]
 
 
 def take_dateline(container: etree._Element) -> str | None:

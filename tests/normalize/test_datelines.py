@@ -17,6 +17,11 @@ from syndicate.normalize.datelines import split_dateline, take_dateline
         ),
         ("PALU, KABARSULAWESI.com - Hujan deras.", "PALU, KABARSULAWESI.com -", "Hujan deras."),
         ("Manokwari (NusaNews) – Warga antre.", "Manokwari (NusaNews) –", "Warga antre."),
+        ("Bitung, DetailNews.id – Wali kota hadir.", "Bitung, DetailNews.id –", "Wali kota hadir."),
+        ("Jakarta, CNN Indonesia -- Harga naik.", "Jakarta, CNN Indonesia --", "Harga naik."),
+        ("JAKARTA, 8/1/2026 - Harga naik.", "JAKARTA, 8/1/2026 -", "Harga naik."),
+        ("Bitung, 8 Januari 2026 — Harga naik.", "Bitung, 8 Januari 2026 —", "Harga naik."),
+        ("BITUNG—Harga naik.", "BITUNG—", "Harga naik."),
     ],
 )
 def test_split_dateline(text, dateline, rest):
@@ -28,6 +33,8 @@ def test_split_dateline(text, dateline, rest):
     [
         "Pemerintah Kota Bitung – bersama warga – menggelar apel.",  # a dash inside a sentence
         "Warga Bitung antre minyak tanah sejak pagi.",
+        "Menurut Kepala Dinas, Budi Santoso - yang baru dilantik - harga turun.",
+        "Ia, Budi - kata warga - datang pagi.",
     ],
 )
 def test_no_dateline(text):
