@@ -167,8 +167,11 @@ def _text_date(
             if not s or not s.strip():
                 continue
             seen += 1
-            if _UPDATED_LABEL.search(s):
-                continue
+            upd = _UPDATED_LABEL.search(s)
+            if upd:  # "Terbit 8 Januari 08:00, diperbarui 11:00": only what comes before counts
+                s = s[: upd.start()]
+                if not s.strip():
+                    continue
             if _DATE_HINT.search(s):
                 got = parse_date_ex(s, tz)
                 owner = el if where == "text" else el.getparent()

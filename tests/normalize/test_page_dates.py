@@ -243,3 +243,17 @@ def test_printed_dates_in_other_shapes_under_the_title():
     ):
         entry = extract_article(_page("", f"<span>{line}</span>"), "https://x.id/a", now=NOW)
         assert entry.published.isoformat() == want, line
+
+
+def test_published_and_updated_on_one_line():
+    line = "Oleh: Budi | Dipublikasikan 7 Januari 2026 09:00, diperbarui 7 Januari 2026 16:45"
+    entry = extract_article(_page("", line), "https://x.id/a", now=NOW)
+    assert entry.published.isoformat() == "2026-01-07T09:00:00+08:00"
+    assert entry.modified.isoformat() == "2026-01-07T16:45:00+08:00"
+
+
+def test_relative_published_and_updated_on_one_line():
+    line = "Oleh: Budi · 5 jam yang lalu · Diperbarui 1 jam yang lalu"
+    entry = extract_article(_page("", line), "https://x.id/a", now=NOW)
+    assert entry.published.isoformat() == "2026-01-08T05:00:00+08:00"
+    assert entry.modified.isoformat() == "2026-01-08T09:00:00+08:00"
