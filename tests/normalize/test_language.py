@@ -4,7 +4,7 @@ from a bounded prefix and the longer window only when the prefix leaves the dete
 import pytest
 
 from syndicate.normalize import language
-from syndicate.normalize.language import LONG, SHORT, detect, pick_language
+from syndicate.normalize.language import LONG, detect, pick_language
 from syndicate.normalize.page import parse_page
 
 ID_TEXT = (
@@ -42,7 +42,7 @@ def test_short_text_falls_back_to_config_then_declared():
     assert pick_language(_page(head=ld), "Singkat.", None) == ("ms", "declared")
 
 
-# ---- a bounded prefix ----
+# ---- the detector: bounded input, mixed texts, bad input ----
 
 ID = (
     "Pemerintah kabupaten menggelar rapat koordinasi bersama seluruh kepala dinas untuk membahas "
@@ -56,36 +56,52 @@ EN = (
     "begin before the next rainy season arrives, so that residents can once again bring their "
     "harvest to the market without a long detour through the neighbouring district. "
 )
-# Titles and names only: the detector is unsure of these on their own.
-NAMES = "Ir. H. Andi Sulaiman, S.T., M.Si., Drs. Rahmat Hidayat, M.M. " * 8
 
 
-@pytest.fixture
-def seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Lengths of the texts the detector was given."""
-    lengths: list[int] = []
-    real = language._detect
+def test_a_long_body_is_detected_from_its_first_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = language.pycld2.detect
 
-    def spy(text: str) -> tuple[str | None, float]:
-        lengths.append(len(text))
-        return real(text)
+    def spy(data: bytes, **kw: object) -> object:
+        seen.append(len(data))
+        return real(data, **kw)
 
-    monkeypatch.setattr(language, "_detect", spy)
-    return lengths
-
-
-def test_a_long_body_is_detected_from_its_prefix(seen: list[int]) -> None:
-    lang, prob = detect(ID * 60)  # ~20k characters
-    assert lang == "id" and prob >= language.SURE
-    assert seen and max(seen) <= SHORT
+    monkeypatch.setattr(language.pycld2, "detect", spy)
+    lang, share = detect(ID * 60)  # ~20k characters
+    assert lang == "id" and share >= language.SURE
+    assert seen and max(seen) <= LONG
 
 
-def test_an_unsure_prefix_reads_the_longer_window(seen: list[int]) -> None:
-    lang, prob = detect(NAMES + ID * 10)
-    assert lang == "id" and prob >= language.SURE
-    assert seen[0] <= SHORT and seen[-1] == LONG
+def test_a_text_in_two_languages_is_not_sure() -> None:
+    lang, share = detect(EN * 2 + ID * 2)
+    assert lang in ("en", "id") and share < language.SURE
+    # ... so the source's language decides, then the page's declared one
+    assert pick_language(_page('lang="en"'), EN * 2 + ID * 2, "id") == ("id", "config")
+    assert pick_language(_page('lang="en"'), EN * 2 + ID * 2, None) == ("en", "declared")
 
 
-def test_short_text_is_not_detected(seen: list[int]) -> None:
+MS = (
+    "Kerajaan negeri akan membina jalan baharu di kawasan luar bandar bagi memudahkan penduduk "
+    "kampung menjual hasil tanaman mereka. Menteri Besar berkata projek itu dijangka siap dalam "
+    "tempoh dua tahun dan melibatkan peruntukan sebanyak lima puluh juta ringgit. "
+)
+JV = (
+    "Aku arep lunga menyang pasar karo ibu, amarga ing omah ora ana panganan. Bapak lagi nyambut "
+    "gawe ing sawah wiwit esuk. "
+)
+
+
+def test_codes_are_iso_639_1_and_malay_counts_as_indonesian() -> None:
+    assert detect(MS * 2)[0] == "id"
+    assert detect(JV * 4)[0] == "jv"  # CLD2 says "jw"
+    assert pick_language(_page(), ID * 3, "en") == ("id", "detected")
+
+
+def test_control_characters_and_surrogates_are_no_failure() -> None:
+    text = ID * 3
+    assert detect("\x00\x01" + text + "\ud800")[0] == "id"
+    assert detect("\x00 \ud800 " * 100) == (None, 0.0)
+
+
+def test_short_text_is_not_detected() -> None:
     assert detect(EN[:150]) == (None, 0.0)
-    assert seen == []
