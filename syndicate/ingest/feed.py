@@ -22,7 +22,7 @@ from syndicate.boundary import MAX_TAGS
 from syndicate.ingest.context import IngestContext, Window
 from syndicate.ingest.fetcher import FetchResponse
 from syndicate.ingest.pages import article_or_note, fragment_or_note
-from syndicate.models import ArticleStatus, Entry
+from syndicate.models import Article, ArticleStatus, Entry
 from syndicate.normalize.clean import html_to_text, sanitize_html, sanitized_text, summarize
 from syndicate.normalize.urls import canonicalize_url
 
@@ -244,7 +244,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
                 continue  # known and the feed shows no change: no page fetch
         if not excerpt:
             key, digest = entry.guid or entry.canonical_url, item_digest(ctx, entry)
-            if old is not None and old.status == ArticleStatus.ACTIVE and before.get(key) == digest:
+            if _as_stored(old) and before.get(key) == digest:
                 # The feed repeats this item exactly as it was stored: cleaning it again would
                 # give the same article (a changed feed usually changes one item of twenty).
                 after[key] = digest
@@ -274,6 +274,12 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         ctx.cursor.pop(ITEMS_CURSOR, None)
     for r in responses:
         ctx.remember_later(r)
+
+
+def _as_stored(old: Article | None) -> bool:
+    """Stored, active and not counted missing: storing the item again would change nothing
+    (a listed article's store resets its missing count, so one missing once goes through)."""
+    return old is not None and old.status == ArticleStatus.ACTIVE and not old.missing_checks
 
 
 def item_digest(ctx: IngestContext, entry: Entry) -> str:

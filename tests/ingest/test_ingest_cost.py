@@ -231,3 +231,19 @@ def test_a_changed_feed_reextracts_only_the_items_that_changed(
     meter.reset()
     [again], _ = run_pass(settings, store)
     assert again.summary() == "unchanged" and meter.extractions == 0
+
+
+def test_a_repeated_item_missing_once_is_stored_again_not_checked_for_removal(
+    store: Store, farm: Farm
+) -> None:
+    settings = settings_for(store, farm)
+    run_pass(settings, store)
+    first = store.find_article("p", canonical_url=f"http://127.0.0.1:{farm.port}/0.html")
+    assert first is not None
+    # Its page answered 404 once on some earlier pass (the farm serves no article pages).
+    store.record_missing(first.id)
+    farm.changed = {5}  # the feed changes elsewhere; item 0 is repeated unchanged
+    [result], _ = run_pass(settings, store)
+    assert result.updated == 1 and result.removed == 0
+    again = store.get_article(first.id)
+    assert again is not None and again.status.value == "active" and again.missing_checks == 0
