@@ -24,13 +24,14 @@ class Block:
     """One paragraph-level piece of the body: kind (p, h3, ul, figure, caption, embed...), its
     HTML, its text (empty for figures and embeds, which stay out of the plain text)."""
 
-    __slots__ = ("kind", "html", "text", "caption")
+    __slots__ = ("kind", "html", "text", "caption", "linked")
 
-    def __init__(self, kind: str, html: str, text: str) -> None:
+    def __init__(self, kind: str, html: str, text: str, linked: int = 0) -> None:
         self.kind = kind
         self.html = html
         self.text = text
         self.caption: str | None = None
+        self.linked = linked  # characters of the text inside links
 
 
 def declared_container(page: Page) -> tuple[etree._Element | None, str | None]:
@@ -123,7 +124,7 @@ def _widen_to_prose(best: etree._Element, body: etree._Element) -> etree._Elemen
     text module): climb while an ancestor holds clearly more real paragraphs around it."""
     chosen, own = best, _paragraph_prose(best)
     el = best
-    for _ in range(4):
+    for _ in range(8):  # CMS page builders nest one text module six or seven boxes deep
         el = el.getparent()
         if el is None or el is body or el.tag in ("html", "body"):
             break
@@ -214,12 +215,29 @@ def _lead_in(best: etree._Element, body: etree._Element) -> etree._Element:
                     before.append(sib)
         if after:
             break
-        prose = [b for b in before if _is_prose(b)]
+        prose = []
+        for b in before:
+            prose.extend([b] if _is_prose(b) else _standfirst(b))
         if sum(_prose_len(b) for b in prose) > max(own * 0.6, 300):
             break
         lead = prose + lead
         el = parent
     return _wrap([*lead, best]) if lead else best
+
+
+def _standfirst(el: etree._Element) -> list[etree._Element]:
+    """The standfirst paragraphs of a headline block (<header> with the <h1>, kicker, byline,
+    date): prose paragraphs after the headline, without the headline block's short lines."""
+    h1 = el if el.tag == "h1" else el.find(".//h1")
+    if h1 is None:
+        return []
+    out, after = [], False
+    for p in el.iter("p", "h1"):
+        if p is h1:
+            after = True
+        elif after and len(text_of(p)) >= 80 and _is_prose(p):
+            out.append(p)
+    return out
 
 
 def _is_prose(el: etree._Element) -> bool:
@@ -316,6 +334,7 @@ def build_blocks(container: etree._Element, base: str) -> list[Block]:
     texts: list[str] = []
     imgs: list[str] = []
     pending_br = [False]
+    linked = [0]
 
     def add_text(t: str | None) -> None:
         if t:
@@ -328,13 +347,14 @@ def build_blocks(container: etree._Element, base: str) -> list[Block]:
         pending_br[0] = False
         text = fold_ws("".join(texts))
         if text:
-            blocks.append(Block("p", "<p>" + "".join(parts).strip() + "</p>", text))
+            blocks.append(Block("p", "<p>" + "".join(parts).strip() + "</p>", text, linked[0]))
         elif imgs:
             for img_html in imgs:
                 blocks.append(Block("figure", f"<figure>{img_html}</figure>", ""))
         parts.clear()
         texts.clear()
         imgs.clear()
+        linked[0] = 0
 
     def visit(el: etree._Element) -> None:
         add_text(el.text)
@@ -367,7 +387,8 @@ def build_blocks(container: etree._Element, base: str) -> list[Block]:
                 text = text_of(child)
                 if text:
                     level = "h3" if tag in ("h1", "h2") else tag
-                    blocks.append(Block(level, f"<{level}>{_html.escape(text)}</{level}>", text))
+                    html = f"<{level}>{_html.escape(text)}</{level}>"
+                    blocks.append(Block(level, html, text, _linked(child)))
             elif tag == "table" and _is_image_table(child, base):
                 flush()
                 _add_figures(child, base, text_of(child), blocks)
@@ -375,7 +396,7 @@ def build_blocks(container: etree._Element, base: str) -> list[Block]:
                 flush()
                 text = _table_text(child) if tag == "table" else text_of(child)
                 if text:
-                    blocks.append(Block(tag, _inline_html(child), text))
+                    blocks.append(Block(tag, _inline_html(child), text, _linked(child)))
             elif tag == "blockquote":
                 flush()
                 text = text_of(child)
@@ -406,6 +427,7 @@ def build_blocks(container: etree._Element, base: str) -> list[Block]:
             else:
                 parts.append(_inline_html(child))
                 texts.append(child.text_content())
+                linked[0] += _linked(child)
                 for img in child.iter("img"):
                     if content_image(img, base):
                         imgs.append(_inline_html(img))
@@ -415,6 +437,10 @@ def build_blocks(container: etree._Element, base: str) -> list[Block]:
     visit(container)
     flush()
     return blocks
+
+
+def _linked(el: etree._Element) -> int:
+    return sum(len(fold_ws(a.text_content())) for a in el.iter("a"))
 
 
 def _is_image_table(table: etree._Element, base: str) -> bool:

@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 
 from syndicate.normalize import authors as _authors
-from syndicate.normalize.clean import _drop, is_video_embed, video_link
+from syndicate.normalize.clean import _drop, fold_ws, is_video_embed, video_link
 from syndicate.normalize.dom import class_words, is_hidden, link_density
 
 if TYPE_CHECKING:
@@ -107,23 +107,29 @@ _UPDATE_NOTE = re.compile(
 # --------------------------------------------------------------------------- the tree
 
 
-def prune_page(body: etree._Element, protect: set[etree._Element]) -> None:
-    """Drop boilerplate under <body>, never an element in `protect` (the chosen body, its parents)."""
-    _prune(body, len(body.text_content()), protect, _p_len(body))
+def prune_page(
+    body: etree._Element, protect: set[etree._Element], excerpt: str | None = None
+) -> None:
+    """Drop boilerplate under <body>, never an element in `protect` (the chosen body, its parents).
+    `excerpt` is the description the page declares: in a header it is the page's summary shown
+    again (Ghost's custom excerpt), not a standfirst of the body."""
+    _prune(body, len(body.text_content()), protect, _p_len(body), fold_ws(excerpt or ""))
 
 
 def _p_len(el: etree._Element) -> int:
     return sum(len(p.text_content()) for p in el.iter("p"))
 
 
-def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> None:
+def _prune(
+    el: etree._Element, total: int, protect: set, p_total: int = 0, excerpt: str = ""
+) -> None:
     for child in list(el):
         tag = child.tag
         if not isinstance(tag, str):
             _drop(child)
             continue
         if child in protect:
-            _prune(child, total, protect, p_total)
+            _prune(child, total, protect, p_total, excerpt)
             continue
         if tag == "iframe":
             src = child.get("src") or child.get("data-src") or ""
@@ -141,7 +147,9 @@ def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> No
             else:
                 _drop(child)
             continue
-        if tag in DROP_TAGS or is_hidden(child):
+        if tag == "header" and _holds_standfirst(child, excerpt):
+            _drop_excerpt(child, excerpt)  # an article's own header: headline, standfirst, lead
+        elif tag in DROP_TAGS or is_hidden(child):
             _drop(child)
             continue
         words = class_words(child)
@@ -154,10 +162,37 @@ def _prune(el: etree._Element, total: int, protect: set, p_total: int = 0) -> No
             # with the standfirst, a recipe "widget"): such a box full of paragraphs stays.
             if boiler and boiler <= _AMBIGUOUS_WORDS and _p_len(child) >= 300:
                 wrapper = True
+            if boiler == {"header"} and _holds_standfirst(child, excerpt):
+                wrapper = True  # "entry-header" with the standfirst
+                _drop_excerpt(child, excerpt)
             if not wrapper or link_density(child, len(text)) > 0.5:
                 _drop(child)
                 continue
-        _prune(child, total, protect, p_total)
+        _prune(child, total, protect, p_total, excerpt)
+
+
+def _drop_excerpt(header: etree._Element, excerpt: str) -> None:
+    """The page's declared description shown again under the headline is its summary."""
+    if excerpt:
+        for p in list(header.iter("p")):
+            if fold_ws(p.text_content()) == excerpt:
+                _drop(p)
+
+
+def _holds_standfirst(el: etree._Element, excerpt: str = "") -> bool:
+    """A paragraph of prose outside links and headings: a standfirst, not a logo and a menu."""
+    whole = len(el.text_content())
+    if link_density(el, whole) >= 0.3:
+        return False
+    if el.find(".//h1") is None and el.find(".//img") is not None:
+        return False  # a photo and its caption, not a headline block
+    for p in el.iter("p", "div"):
+        text = p.text_content()
+        n = len(text.strip())
+        prose = n >= 100 and link_density(p, n) < 0.2 and p.find(".//h1") is None
+        if prose and (not excerpt or fold_ws(text) != excerpt):
+            return True
+    return False
 
 
 def _embed_permalink(el: etree._Element) -> str | None:
@@ -210,7 +245,7 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             _caption_figure(out, t)
             continue
         out.append(b)
-    out = _cut_related_tail(out)
+    out = _cut_related_tail([b for b in out if not _link_block(b)])
     while (
         out
         and out[-1].text
@@ -232,6 +267,15 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
                 continue
         keep.append(b)
     return keep, bylines
+
+
+def _link_block(b: Block) -> bool:
+    """A line or list that is all links (a "more" link, a teaser list, a menu left inside the
+    text box): navigation, not prose."""
+    n = len(b.text)
+    if not n or b.linked < 0.7 * n:
+        return False
+    return b.kind in ("ul", "ol", "dl") or n <= 200
 
 
 def _cut_related_tail(blocks: list[Block]) -> list[Block]:

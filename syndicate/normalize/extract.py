@@ -106,7 +106,7 @@ def extract_article(
         protect = set()
         if container is not None:
             protect = {container, *container.iterancestors()}
-        prune_page(body_el, protect)
+        prune_page(body_el, protect, page.meta.value("description", "og:description"))
         if container is None or not attached(container, doc):
             container, body_rule = score_container(body_el), "dom"
         if container is not None:

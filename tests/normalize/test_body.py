@@ -95,3 +95,72 @@ def test_a_short_post_in_a_box_named_after_its_tag_is_not_dropped_as_a_tag_cloud
     body = f'<div class="post-7 post tag-banjir"><p>{PARA}</p><p>{PARA}</p></div>{widgets}'
     entry = extract_article(_page(body), "https://x.id/a")
     assert entry.content_text.startswith("Pemerintah kabupaten menyalurkan")
+
+
+def test_the_standfirst_in_the_article_header_is_body_text_but_not_the_headline_block():
+    # <header class="entry-header"> holds the headline, the meta row and the standfirst; it is
+    # not a site header and its standfirst opens the body.
+    lead = (
+        "Ratusan rumah di Tondano terendam setelah hujan deras mengguyur sejak Minggu malam, "
+        "dan warga mulai mengungsi ke balai desa."
+    )
+    body = (
+        '<article class="post"><header class="entry-header"><h1>Banjir di Tondano</h1>'
+        '<div class="entry-meta">Oleh Budi | 8 Januari 2026</div>'
+        f'<p class="standfirst">{lead}</p></header>'
+        f'<div class="entry-content"><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></div></article>'
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert entry.content_text.startswith("Ratusan rumah di Tondano terendam")
+    assert "Oleh Budi" not in entry.content_text
+    assert "Banjir di Tondano" not in entry.content_text
+
+
+def test_lines_and_lists_that_are_all_links_inside_the_text_box_are_not_body_text():
+    body = (
+        f'<div class="post-text"><p>{PARA} Data dari <a href="/bpbd">BPBD</a> mencatat 300 '
+        f"rumah terdampak.</p><p>{PARA}</p>"
+        '<ul><li><a href="/a">Banjir bandang di Bolaang Mongondow</a></li>'
+        '<li><a href="/b">Jembatan putus di Minahasa Selatan</a></li></ul>'
+        f'<p>{PARA}</p><p><a href="/info">Weitere Informationen</a></p></div>'
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert "Data dari BPBD mencatat 300 rumah terdampak." in entry.content_text
+    assert "Banjir bandang" not in entry.content_text
+    assert "Weitere Informationen" not in entry.content_text
+
+
+def test_text_modules_nested_deep_in_a_page_builder_grid_are_all_body():
+    def module(text: str) -> str:
+        return (
+            '<div class="row"><div class="col"><div class="frame"><div class="inner">'
+            f'<div class="text">{text}</div></div></div></div></div>'
+        )
+
+    body = (
+        '<div class="content">'
+        + module(f"<p>Bagian pertama. {PARA}</p>")
+        + module(f"<p>{PARA}</p><p>{PARA}</p><p>{PARA}</p>")
+        + module(f"<p>Bagian ketiga. {PARA}</p><p>{PARA}</p>")
+        + "</div>"
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert "Bagian pertama." in entry.content_text
+    assert "Bagian ketiga." in entry.content_text
+
+
+def test_a_header_repeating_the_declared_description_adds_no_standfirst():
+    # Ghost prints the post's custom excerpt (also its meta description) under the headline.
+    excerpt = (
+        "Di Kakaskasen, puluhan anak belajar membaca dan berhitung sambil merawat kebun sayur."
+    )
+    html = _page(
+        f'<article><header class="gh-article-header"><h1>Sekolah Alam</h1><p>{excerpt}</p>'
+        f"<p>Diterbitkan oleh redaksi pada Selasa malam dengan foto dari warga, guru, orang tua dan "
+        "relawan "
+        f'sekolah.</p></header><section class="gh-content"><p>{PARA}</p><p>{PARA}</p></section>'
+        "</article>"
+    ).replace("<head>", f'<head><meta name="description" content="{excerpt}">')
+    entry = extract_article(html, "https://x.id/a")
+    assert "Di Kakaskasen" not in entry.content_text
+    assert entry.content_text.startswith("Diterbitkan oleh redaksi")
