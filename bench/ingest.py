@@ -113,15 +113,16 @@ def farm(ports: list[int], items: int) -> None:
             writer.close()
 
     async def main() -> None:
-        # Both generations made before "ready": the farm's own CPU must not delay answers
-        # (and turn into connect timeouts) while the pass is being measured.
+        # Bound first (free_ports() only reserved the numbers: another process may take one),
+        # then both generations made before "ready": the farm's own CPU must not delay
+        # answers (and turn into connect timeouts) while a pass is being measured.
+        for p in ports:
+            await asyncio.start_server(lambda r, w, p=p: handle(p, r, w), "127.0.0.1", p)
         nonlocal generation
         for gen in (1, 0):
             generation = gen
             for p in ports:
                 body(p)
-        for p in ports:
-            await asyncio.start_server(lambda r, w, p=p: handle(p, r, w), "127.0.0.1", p)
         print("ready", flush=True)
         await asyncio.Event().wait()
 
@@ -185,7 +186,8 @@ def passes(sources: int, items: int, stored: int, tmp: str, label: str) -> dict[
         stdout=subprocess.PIPE,
     )
     assert child.stdout is not None
-    child.stdout.readline()
+    if child.stdout.readline() != b"ready\n":
+        raise SystemExit("the feed farm did not start (a port taken? see its traceback)")
     out: dict[str, float] = {}
     try:
         db = f"sqlite:///{tmp}/{label}.db"
