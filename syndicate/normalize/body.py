@@ -109,26 +109,32 @@ def _prose_len(el: etree._Element) -> int:
     return total - sum(len(fold_ws(a.text_content())) for a in el.iter("a"))
 
 
-def _paragraph_prose(el: etree._Element) -> int:
-    """Characters in real paragraphs (a sentence or more, few links) under `el`."""
+def _paragraph_prose(el: etree._Element, memo: dict | None = None) -> int:
+    """Characters in real paragraphs (a sentence or more, few links) under `el`; `memo` keeps
+    each paragraph's share while one climb asks again for wider and wider boxes."""
     total = 0
     for p in el.iter("p"):
-        text = fold_ws(p.text_content())
-        if len(text) >= 60 and link_density(p, len(text)) < 0.3:
-            total += len(text)
+        n = memo.get(p) if memo is not None else None
+        if n is None:
+            text = fold_ws(p.text_content())
+            n = len(text) if len(text) >= 60 and link_density(p, len(text)) < 0.3 else 0
+            if memo is not None:
+                memo[p] = n
+        total += n
     return total
 
 
 def _widen_to_prose(best: etree._Element, body: etree._Element) -> etree._Element:
     """The scored box can be one part of the article (a table of names, a list of steps, one
     text module): climb while an ancestor holds clearly more real paragraphs around it."""
-    chosen, own = best, _paragraph_prose(best)
+    memo: dict = {}
+    chosen, own = best, _paragraph_prose(best, memo)
     el = best
     for _ in range(8):  # CMS page builders nest one text module six or seven boxes deep
         el = el.getparent()
         if el is None or el is body or el.tag in ("html", "body"):
             break
-        wider = _paragraph_prose(el)
+        wider = _paragraph_prose(el, memo)
         dense = link_density(el, len(fold_ws(el.text_content()))) >= 0.35
         if wider >= own * 1.3 + 150 and not dense:
             chosen, own = el, wider

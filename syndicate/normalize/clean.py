@@ -28,7 +28,6 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 _BLOCKS = ("p", "li", "blockquote", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "figcaption")
-_WS = re.compile(r"\s+")
 
 # Lazy-loading plugins keep the real URL in one of these; `src` then holds a placeholder.
 LAZY_SRC_ATTRS = (
@@ -60,7 +59,7 @@ _YT_EMBED = re.compile(r"youtube(?:-nocookie)?\.com/embed/([\w-]{6,})")
 
 def fold_ws(text: str) -> str:
     """Collapse runs of whitespace (including NBSP) to single spaces."""
-    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+    return " ".join(text.split())  # str.split() splits on what \s matches, NBSP included
 
 
 def is_placeholder(src: str | None) -> bool:
