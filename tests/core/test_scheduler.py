@@ -40,6 +40,14 @@ def settings(tmp_path: Path, interval: str = "1s") -> object:
     )
 
 
+async def until(check, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """Wait for a condition (generously: the machine may be busy), checking every 50 ms."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff_delay(n).total_seconds() for n in range(1, 12)]
     assert delays[:4] == [60, 120, 240, 480]
@@ -53,7 +61,14 @@ async def test_a_failing_source_backs_off_and_the_others_keep_running(tmp_path: 
     sched = IngestScheduler(s, store, beat=lambda name, limit: beats.append(name))
     sched.start()
     try:
-        await asyncio.sleep(3.5)
+        await until(
+            lambda: (
+                store.count_articles("good") == 2
+                and store.source_state("down").consecutive_failures >= 1
+            )
+        )
+        # Two more intervals: without the backoff the failing source would be retried by now.
+        await asyncio.sleep(2.0)
     finally:
         await sched.shutdown()
     good, down = store.source_state("good"), store.source_state("down")
@@ -87,8 +102,10 @@ async def test_a_restart_keeps_the_backoff(tmp_path: Path) -> None:
 async def test_never_two_passes_of_one_source_at_once(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     running: dict[str, int] = {}
     most: dict[str, int] = {}
+    starts: dict[str, int] = {}
 
     async def slow_pass(settings, source, store, fetcher, **kw):  # type: ignore[no-untyped-def]
+        starts[source.id] = starts.get(source.id, 0) + 1
         running[source.id] = running.get(source.id, 0) + 1
         most[source.id] = max(most.get(source.id, 0), running[source.id])
         await asyncio.sleep(2.5)  # longer than the 1 s interval
@@ -102,7 +119,8 @@ async def test_never_two_passes_of_one_source_at_once(tmp_path: Path, monkeypatc
     sched = IngestScheduler(settings(tmp_path), store)
     sched.start()
     try:
-        await asyncio.sleep(4)
+        # Each source's second pass has started: the first ran past two intervals meanwhile.
+        await until(lambda: starts.get("good", 0) >= 2 and starts.get("down", 0) >= 2)
     finally:
         await sched.shutdown()
     assert most == {"good": 1, "down": 1}

@@ -29,7 +29,11 @@ def test_sigterm_during_a_slow_ingest_pass_loses_and_duplicates_nothing(
     )
     svc = Running(cfg, port)
     svc.wait_for("/healthz", lambda r: r.status_code == 200)
-    time.sleep(1.5)  # the first pass is waiting on the slow site now
+    # The first pass is under way on the slow site (one article stored of eight, 0.7 s each).
+    deadline = time.monotonic() + 30
+    while not article_rows(tmp_path / "data" / "syndicate.db"):
+        assert time.monotonic() < deadline, "the first pass never stored an article"
+        time.sleep(0.05)
     took = svc.terminate()
     log = svc.read()
     assert svc.proc.returncode == 0, log
