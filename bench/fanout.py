@@ -17,7 +17,10 @@ senders and the same per-host keep-alive clients (syndicate.http), with no datab
 
 Loopback timings swing with whatever else the machine does, so the two are interleaved: odd
 rounds run the raw loop first (on the previous round's bodies). Reported: the median of the
-per-round ratios (goal >= 0.7), and the connections each side opened per round.
+per-round ratios (goal >= 0.7), the connections each side opened per round, this process's CPU
+time per delivery on each side (steadier than wall time on a shared machine; it leaves out the
+fetch process and the database server), and the SQL statements the service's engine sent per
+delivery (an executemany counts once; this script's own progress polls, four a second, count).
 """
 
 from __future__ import annotations
@@ -179,6 +182,18 @@ async def run_raw(
     return time.perf_counter() - t0
 
 
+class StatementCounter:
+    """Statements the service's engine sends (an executemany, e.g. one event's 200 delivery
+    rows, counts once: one call, one round trip)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: object) -> None:
+        self.count += 1
+
+
 def pg_schema(db: str) -> tuple[str, str, sa.Engine]:
     """A private schema for the run (dropped afterwards) and the URL that uses it."""
     import uuid
@@ -278,15 +293,21 @@ async def main() -> None:
         seen: set[str] = set()
         jobs: list[tuple[str, bytes]] = []
         ours_rates, raw_rates, ratios, ours_conns, raw_conns = [], [], [], [], []
+        cpu_ratios: list[float] = []
+        sql = StatementCounter(store.engine)
         receiver_stats(ports[0])
         for rnd in range(args.rounds):
             raw_first = rnd % 2 == 1  # interleave, so drift in machine load hits both alike
             if raw_first:
+                c0 = time.process_time()
                 raw = await run_raw(raw_clients, jobs, private, key_id, args.workers)
+                raw_cpu = time.process_time() - c0
                 raw_stats = receiver_stats(ports[0])
             since = store.last_event_id()
             write_posts(posts, 1 + rnd * args.articles, args.articles)
+            c0, s0 = time.process_time(), sql.count
             ours = await run_syndicate(store, config, per_round * (rnd + 1), since)
+            ours_cpu, statements = time.process_time() - c0, sql.count - s0
             ours_stats = receiver_stats(ports[0])
             # The raw loop sends exactly the bodies we queued, to the same inboxes.
             rows = [r for r in store.deliveries() if r["activity_id"] not in seen]
@@ -296,26 +317,38 @@ async def main() -> None:
             }
             jobs = [(r["inbox"], bodies[r["activity_id"]]) for r in rows]
             if not raw_first:
+                c0 = time.process_time()
                 raw = await run_raw(raw_clients, jobs, private, key_id, args.workers)
+                raw_cpu = time.process_time() - c0
                 raw_stats = receiver_stats(ports[0])
             ours_rate, raw_rate = per_round / ours, len(jobs) / raw
             ours_rates.append(ours_rate)
             raw_rates.append(raw_rate)
             ratios.append(ours_rate / raw_rate)
             ours_conns.append(ours_stats)
+            # CPU of this process per delivery (the service and its threads vs the raw loop):
+            # steadier than wall time on a shared machine, though it leaves out the fetch
+            # process and the database server.
+            cpu_ratios.append((raw_cpu / len(jobs)) / (ours_cpu / per_round))
             raw_conns.append(raw_stats)
             first = "raw first" if raw_first else "syndicate first"
             print(
                 f"round {rnd + 1} ({first}): syndicate {ours:.2f}s = {ours_rate:,.0f}/s "
                 f"({ours_stats['connections']} connections for {ours_stats['requests']} POSTs, "
                 f"<= {ours_stats['max_per_host']} per host), raw {raw:.2f}s = {raw_rate:,.0f}/s "
-                f"({raw_stats['connections']} connections), ratio {ours_rate / raw_rate:.2f}"
+                f"({raw_stats['connections']} connections), ratio {ours_rate / raw_rate:.2f}; "
+                f"CPU {1000 * ours_cpu / per_round:.2f} vs {1000 * raw_cpu / len(jobs):.2f} ms per "
+                f"delivery (ratio {cpu_ratios[-1]:.2f}), {statements / per_round:.2f} SQL "
+                f"statements per delivery"
             )
         conns = statistics.median(s["connections"] for s in ours_conns)
         per_host_max = max(s["max_per_host"] for s in ours_conns)
         print(f"syndicate: {statistics.median(ours_rates):,.0f} deliveries/s (median)")
         print(f"raw loop : {statistics.median(raw_rates):,.0f} POSTs/s (median)")
         print(f"ratio    : {statistics.median(ratios):.2f} (median of {len(ratios)}; goal >= 0.70)")
+        print(
+            f"CPU ratio: {statistics.median(cpu_ratios):.2f} (raw / syndicate CPU per delivery, median)"
+        )
         print(
             f"connections: {conns:.0f} per round for {per_round} deliveries (median), at most "
             f"{per_host_max} per inbox host (goal <= 2); raw loop "

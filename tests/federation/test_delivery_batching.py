@@ -161,3 +161,47 @@ def test_sending_may_start_when_the_first_event_is_queued(db_url, tmp_path) -> N
     finally:
         asyncio.run(fed.aclose())
         store.close()
+
+
+def test_on_postgresql_a_batch_is_the_same_statement_whatever_its_size(pg_url: str) -> None:
+    """psycopg parses a statement with more than 50 parameters anew on every call; a batch's
+    ids and hosts go as one array parameter, so each statement's text is cached once."""
+    store = open_store(pg_url)
+    texts: list[set[str]] = []
+    try:
+        _queue(store)
+        for size in (HOSTS * PER_HOST - 3, 3):
+            seen: set[str] = set()
+
+            def keep(conn, cursor, statement, parameters, context, executemany, seen=seen) -> None:  # type: ignore[no-untyped-def]
+                seen.add(statement)
+                assert executemany or len(parameters) <= 50, statement
+
+            event.listen(store.engine, "before_cursor_execute", keep)
+            try:
+                jobs = store.claim_deliveries(size, timedelta(minutes=1))
+                now = _now()
+                store.finish_deliveries([transition(j, 202, None, now) for j in jobs], now=now)
+            finally:
+                event.remove(store.engine, "before_cursor_execute", keep)
+            assert len(jobs) == size
+            texts.append({t for t in seen if "ap_deliveries" in t or "ap_servers" in t})
+        assert texts[0] >= texts[1] - {t for t in texts[1] if "INSERT" in t}, texts
+        assert store.delivery_counts() == {DONE: HOSTS * PER_HOST}
+    finally:
+        store.close()
+
+
+def test_a_body_is_hashed_once_and_signed_as_if_hashed_per_request() -> None:
+    from syndicate.publish.activitypub.delivery import Body
+    from syndicate.publish.activitypub.signatures import generate_key, sign_cavage, sign_rfc9421
+
+    private, _ = generate_key()
+    body = Body.of({"id": "https://example.test/a", "content": "Kabar Bitung"})
+    now = _now()
+    for sign in (sign_cavage, sign_rfc9421):
+        fresh = sign(private, "k", "POST", "https://h.example/inbox", body.data, now=now)
+        shared = sign(
+            private, "k", "POST", "https://h.example/inbox", body.data, now=now, sha256=body.sha256
+        )
+        assert shared == fresh

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ KEEP_REMOTE_ACTORS = timedelta(days=30)
 KEEP_ACTIVITIES = timedelta(days=90)
 FLUSH_EVERY = 0.2
 FLUSH_BATCH = 64  # results written back in one transaction
-PREFETCH = 4  # leased rows waiting per worker at most; topped up when half are taken
+PREFETCH = 8  # leased rows waiting per worker at most; topped up when half are taken
 HEARTBEAT = "delivery"
 CAVAGE, RFC9421 = "cavage", "rfc9421"
 
@@ -59,6 +60,20 @@ CAVAGE, RFC9421 = "cavage", "rfc9421"
 
 def body_of(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The exact bytes of one activity as sent, and their SHA-256 (for Digest /
+    Content-Digest): made once per activity and claim, shared by all its inboxes."""
+
+    data: bytes
+    sha256: bytes
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> Body:
+        data = body_of(payload)
+        return cls(data, hashlib.sha256(data).digest())
 
 
 # ---- event poller (sync; runs in a thread) ----------------------------------------------------
@@ -134,7 +149,7 @@ class Sender:
     async def aclose(self) -> None:
         await self.clients.aclose()
 
-    async def attempt(self, job: DeliveryJob, body: bytes) -> DeliveryOutcome:
+    async def attempt(self, job: DeliveryJob, body: Body) -> DeliveryOutcome:
         now = datetime.now(UTC)
         private, _ = await self.fed.key(job.source_id)
         key_id = self.fed.urls.key_id(job.source_id)
@@ -159,22 +174,22 @@ class Sender:
     async def _post(
         self,
         url: str,
-        body: bytes,
+        body: Body,
         private: str,
         key_id: str,
         scheme: str,
         extra: dict[str, str] | None = None,
     ) -> int:
         sign = sign_rfc9421 if scheme == RFC9421 else sign_cavage
-        headers = sign(private, key_id, "POST", url, body, extra=extra)
+        headers = sign(private, key_id, "POST", url, body.data, extra=extra, sha256=body.sha256)
         headers["Content-Type"] = vocab.AS_MEDIA
         headers["Accept"] = vocab.AS_MEDIA
-        resp = await self.clients.for_url(url).post(url, content=body, headers=headers)
+        resp = await self.clients.for_url(url).post(url, content=body.data, headers=headers)
         await resp.aclose()
         return resp.status_code
 
 
-Claimed = tuple[DeliveryJob, bytes, float]  # a job, the exact bytes to send, its claim time
+Claimed = tuple[DeliveryJob, Body, float]  # a job, the exact bytes to send, its claim time
 
 
 class HostLanes:
@@ -338,14 +353,15 @@ class DeliveryService:
             log.info("delivery: pruned %s", ", ".join(f"{n} {k}" for k, n in gone.items() if n))
         return False
 
-    def _claim(self, limit: int) -> list[tuple[DeliveryJob, bytes]]:
-        """Lease due rows (in a thread) and serialise each activity once per claim: every
-        inbox gets the same bytes, signed as they are, and a refreshed Create is picked up."""
+    def _claim(self, limit: int) -> list[tuple[DeliveryJob, Body]]:
+        """Lease due rows (in a thread) and serialise and hash each activity once per claim:
+        every inbox gets the same bytes, signed as they are, and a refreshed Create is picked
+        up."""
         jobs = self.fed.store.claim_deliveries(limit, self.lease)
-        bodies: dict[str, bytes] = {}
+        bodies: dict[str, Body] = {}
         for job in jobs:
             if job.activity_id not in bodies:
-                bodies[job.activity_id] = body_of(job.payload)
+                bodies[job.activity_id] = Body.of(job.payload)
         return [(job, bodies[job.activity_id]) for job in jobs]
 
     async def _claimer(self) -> None:
@@ -357,7 +373,7 @@ class DeliveryService:
             if beat:
                 beat(HEARTBEAT, 60.0)
             room = capacity - self.queue.qsize()
-            jobs: list[tuple[DeliveryJob, bytes]] = []
+            jobs: list[tuple[DeliveryJob, Body]] = []
             if room > 0:
                 try:
                     jobs = await asyncio.to_thread(self._claim, room)

@@ -98,12 +98,14 @@ def http_date(now: datetime | None = None) -> str:
     return email.utils.format_datetime((now or datetime.now(UTC)).astimezone(UTC), usegmt=True)
 
 
-def digest_header(body: bytes) -> str:
-    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+def digest_header(body: bytes, sha256: bytes | None = None) -> str:
+    """`Digest` for `body`; `sha256` is its hash when the caller already has it (a fan-out
+    sends one body to many inboxes: hashed once, not once per delivery)."""
+    return "SHA-256=" + base64.b64encode(sha256 or hashlib.sha256(body).digest()).decode()
 
 
-def content_digest_header(body: bytes) -> str:
-    return "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode() + ":"
+def content_digest_header(body: bytes, sha256: bytes | None = None) -> str:
+    return "sha-256=:" + base64.b64encode(sha256 or hashlib.sha256(body).digest()).decode() + ":"
 
 
 def host_header(url: str) -> str:
@@ -136,18 +138,20 @@ def sign_cavage(
     body: bytes | None = None,
     now: datetime | None = None,
     extra: dict[str, str] | None = None,
+    sha256: bytes | None = None,
 ) -> dict[str, str]:
     """Headers for a draft-cavage signed request: Host, Date, Digest (with a body), Signature.
 
     POST signs `(request-target) host date digest`; GET signs `(request-target) host date`.
-    `extra` headers (e.g. FEP-8fcf Collection-Synchronization) are sent and signed too.
+    `extra` headers (e.g. FEP-8fcf Collection-Synchronization) are sent and signed too;
+    `sha256` is the body's hash if already known.
     """
     headers = {"Host": host_header(url), "Date": http_date(now)}
     lines = [f"(request-target): {method.lower()} {_target(url)}", f"host: {headers['Host']}"]
     lines.append(f"date: {headers['Date']}")
     names = ["(request-target)", "host", "date"]
     if body is not None:
-        headers["Digest"] = digest_header(body)
+        headers["Digest"] = digest_header(body, sha256)
         lines.append(f"digest: {headers['Digest']}")
         names.append("digest")
     for name, value in (extra or {}).items():
@@ -171,6 +175,7 @@ def sign_rfc9421(
     now: datetime | None = None,
     label: str = "sig1",
     extra: dict[str, str] | None = None,
+    sha256: bytes | None = None,
 ) -> dict[str, str]:
     """Headers for an RFC 9421 signed request as Mastodon 4.5 checks it: `@method`,
     `@target-uri` (and `content-digest` with a body), `created`, `keyid`, rsa-v1_5-sha256.
@@ -179,7 +184,7 @@ def sign_rfc9421(
     headers = {"Host": host_header(url), "Date": http_date(now)}
     components = [("@method", method.upper()), ("@target-uri", url)]
     if body is not None:
-        headers["Content-Digest"] = content_digest_header(body)
+        headers["Content-Digest"] = content_digest_header(body, sha256)
         components.append(("content-digest", headers["Content-Digest"]))
     for name, value in (extra or {}).items():
         headers[name] = value

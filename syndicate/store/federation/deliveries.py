@@ -42,6 +42,7 @@ from syndicate.models.federation import (
 )
 from syndicate.store.federation import servers
 from syndicate.store.federation.followers import list_followers, prune_inbox
+from syndicate.store.federation.sql import one_of
 from syndicate.store.tables import ap_activities, ap_deliveries
 
 
@@ -168,7 +169,7 @@ class DeliveryQueries:
             payloads = dict(
                 conn.execute(
                     select(ap_activities.c.id, ap_activities.c.payload).where(
-                        ap_activities.c.id.in_({r.activity_id for r in rows})
+                        one_of(conn, ap_activities.c.id, {r.activity_id for r in rows})
                     )
                 ).all()
             )
@@ -206,7 +207,10 @@ class DeliveryQueries:
             for token, ids in by_token.items():
                 conn.execute(
                     update(ap_deliveries)
-                    .where(ap_deliveries.c.id.in_(ids), ap_deliveries.c.lease_token == token)
+                    .where(
+                        one_of(conn, ap_deliveries.c.id, ids),
+                        ap_deliveries.c.lease_token == token,
+                    )
                     .values(lease_until=None, lease_token=None)
                 )
 
@@ -235,7 +239,7 @@ class DeliveryQueries:
             for (token, status, attempts), ids in groups.items():
                 conn.execute(
                     update(d)
-                    .where(d.c.id.in_(ids), d.c.lease_token == token)
+                    .where(one_of(conn, d.c.id, ids), d.c.lease_token == token)
                     .values(
                         status=DONE,
                         attempts=attempts,

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from syndicate.models.delivery_states import DEAD, PENDING
 from syndicate.models.federation import DeliveryOutcome, ServerStatus, host_of
 from syndicate.store.federation.followers import list_followers
+from syndicate.store.federation.sql import one_of
 from syndicate.store.tables import ap_deliveries, ap_servers
 
 HEALTH_REFRESH = timedelta(minutes=1)  # how stale a healthy server's last_success_at may get
@@ -26,7 +27,7 @@ def retry_after_by_host(conn: Connection, hosts: Iterable[str]) -> dict[str, dat
     return dict(
         conn.execute(
             select(ap_servers.c.host, ap_servers.c.retry_after).where(
-                ap_servers.c.host.in_(hosts), ap_servers.c.retry_after.is_not(None)
+                one_of(conn, ap_servers.c.host, hosts), ap_servers.c.retry_after.is_not(None)
             )
         ).all()
     )
@@ -43,7 +44,7 @@ def health_by_host(conn: Connection, hosts: Iterable[str]) -> dict[str, Any]:
                 ap_servers.c.failures,
                 ap_servers.c.retry_after,
                 ap_servers.c.last_success_at,
-            ).where(ap_servers.c.host.in_(set(hosts)))
+            ).where(one_of(conn, ap_servers.c.host, set(hosts)))
         )
     }
 
@@ -97,7 +98,7 @@ def record_results(
     for o in outcomes:
         by_host.setdefault(o.host, []).append(o)
     hosts = sorted(by_host)  # one lock order for every writer
-    rows = {r.host: r for r in conn.execute(select(s).where(s.c.host.in_(hosts)))}
+    rows = {r.host: r for r in conn.execute(select(s).where(one_of(conn, s.c.host, hosts)))}
     missing = [h for h in hosts if h not in rows]
     if missing:
         ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(s)
@@ -105,7 +106,8 @@ def record_results(
             ins.on_conflict_do_nothing(index_elements=[s.c.host]),
             [{"host": h, "failures": 0} for h in missing],
         )
-        rows.update((r.host, r) for r in conn.execute(select(s).where(s.c.host.in_(missing))))
+        again = conn.execute(select(s).where(one_of(conn, s.c.host, missing)))
+        rows.update((r.host, r) for r in again)
     ok_only: list[dict[str, Any]] = []
     for host in hosts:
         row = rows[host]
