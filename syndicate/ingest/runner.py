@@ -15,14 +15,7 @@ from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordp
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
-from syndicate.normalize.dedupe import (
-    MAX_HAMMING_LOOSE,
-    bands,
-    fingerprint,
-    hamming,
-    same_story,
-    shingles,
-)
+from syndicate.normalize.dedupe import MAX_HAMMING_LOOSE, TextSignature, hamming, same_story
 from syndicate.store import Store
 from syndicate.store.articles import UNKNOWN, Unknown
 
@@ -217,29 +210,34 @@ def store_article(
 ) -> tuple[Article, Change]:
     """store_entry, returning the stored article too; `known` is the caller's lookup of the
     entry's stored article (IngestContext.cached), so the store does not repeat it."""
-    # Shingled once: the fingerprint and the LSH bands are both made from the same shingles.
-    sh = shingles(entry.content_text) if entry.content_text else None
-    fp = fingerprint(entry.content_text, sh) if entry.content_text else None
+    # Made on first use: an unchanged text is never shingled or hashed again (the store asks
+    # for the fingerprint only for a new or changed text).
+    sig = TextSignature(entry.content_text) if entry.content_text else None
     article, change = store.upsert_entry(
-        source_id, entry, backfill=backfill, fingerprint=fp, known=known
+        source_id,
+        entry,
+        backfill=backfill,
+        fingerprint=sig.fingerprint if sig else None,
+        known=known,
     )
-    if change is Change.NEW and fp and article.published is not None:
-        _fold_story(store, article.id, source_id, entry, fp, article.published, sh)
+    if change is Change.NEW and sig and sig.fingerprint() and article.published is not None:
+        _fold_story(store, article.id, source_id, entry, sig, article.published)
     return article, change
 
 
 def store_entries(store: Store, items: list[tuple[str, Entry]]) -> list[tuple[Article, Change]]:
     """Store (source id, entry) pairs all or nothing (one transaction; KeyConflict when an
     entry with a guid reuses another article's URL), then fold new reprints into their stories."""
-    shs = [shingles(e.content_text) if e.content_text else None for _, e in items]
-    fps = [
-        fingerprint(e.content_text, sh) if e.content_text else None
-        for (_, e), sh in zip(items, shs, strict=True)
-    ]
-    stored = store.upsert_entries([(sid, e, fp) for (sid, e), fp in zip(items, fps, strict=True)])
-    for (sid, entry), fp, sh, (article, change) in zip(items, fps, shs, stored, strict=True):
-        if change is Change.NEW and fp and article.published is not None:
-            _fold_story(store, article.id, sid, entry, fp, article.published, sh)
+    sigs = [TextSignature(e.content_text) if e.content_text else None for _, e in items]
+    stored = store.upsert_entries(
+        [
+            (sid, e, sig.fingerprint if sig else None)
+            for (sid, e), sig in zip(items, sigs, strict=True)
+        ]
+    )
+    for (sid, entry), sig, (article, change) in zip(items, sigs, stored, strict=True):
+        if change is Change.NEW and sig and sig.fingerprint() and article.published is not None:
+            _fold_story(store, article.id, sid, entry, sig, article.published)
     return stored
 
 
@@ -248,13 +246,12 @@ def _fold_story(
     article_id: str,
     source_id: str,
     entry: Entry,
-    fp: int,
+    sig: TextSignature,
     published: datetime,
-    sh: set[str] | None = None,
 ) -> None:
     """A reprint of another source's story (same press release) joins that story. Candidates
     come from the LSH band index (a lookup, flat in the number of stored articles)."""
-    text_bands = bands(entry.content_text or "", sh)
+    fp, text_bands = sig.fingerprint(), sig.bands()
     store.save_bands(article_id, text_bands, published)
     for other in store.band_candidates(source_id, text_bands, published, days=STORY_DAYS):
         # same_story never folds past this distance: skip its tokenising of both texts.

@@ -53,26 +53,22 @@ def shingles(text: str, k: int = SHINGLE) -> set[str]:
     return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
-def _h64(s: str) -> int:
-    return int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "big")
-
-
 def fingerprint(text: str, sh: set[str] | None = None) -> int:
     """64-bit SimHash of the text's word 3-shingles, as a signed int64 (SQL BIGINT safe)."""
     sh = shingles(text) if sh is None else sh
     if not sh:
         return 0
-    # The big-endian 8-byte digests side by side, unpacked to bits (most significant first,
-    # hence the reversal: ones[i] counts bit i); a third faster than shifting uint64 arrays.
     blake = hashlib.blake2b
-    raw = b"".join(blake(s.encode(), digest_size=8).digest() for s in sh)
-    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(len(sh), 8), axis=1)
-    # Per bit: set in more than half of the shingle hashes (the +1/-1 vote of SimHash).
-    ones = bits.sum(axis=0, dtype=np.int64)[::-1]
-    value = 0
-    for bit in np.flatnonzero(ones * 2 > len(sh)):
-        value |= 1 << int(bit)
-    return value - (1 << 64) if value >= 1 << 63 else value
+    return _simhash(b"".join([blake(s.encode(), digest_size=8).digest() for s in sh]), len(sh))
+
+
+def _simhash(raw: bytes, n: int) -> int:
+    # The n big-endian 8-byte digests side by side, unpacked to bits (most significant first).
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(n, 8), axis=1)
+    # Per bit: set in more than half of the shingle hashes (the +1/-1 vote of SimHash), packed
+    # back most significant first: the signed big-endian int64.
+    vote = bits.sum(axis=0, dtype=np.int64) * 2 > n
+    return int.from_bytes(np.packbits(vote).tobytes(), "big", signed=True)
 
 
 @functools.cache
@@ -97,25 +93,68 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 def minhash(sh: set[str]) -> np.ndarray:
     """MinHash signature (NUM_PERM uint32) of a non-empty shingle set."""
     sha1 = hashlib.sha1
-    raw = b"".join([sha1(s.encode()).digest()[:4] for s in sh])
+    return _minhash(b"".join([sha1(s.encode()).digest()[:4] for s in sh]))
+
+
+def _minhash(raw: bytes) -> np.ndarray:
+    # Each shingle's SHA-1 first 4 bytes, little-endian, as datasketch's sha1_hash32.
     hv = _fmix32(np.frombuffer(raw, dtype="<u4").astype(np.uint32))
     a, b = _permutations()
     with np.errstate(over="ignore"):
         return (hv[:, None] * a + b).min(axis=0)
 
 
-def bands(text: str, sh: set[str] | None = None) -> list[int]:
-    """The text's MinHash LSH bands (BANDS signed 64-bit ints; [] for an empty text)."""
-    sh = shingles(text) if sh is None else sh
-    if not sh:
-        return []
-    values = minhash(sh).astype("<u8")
+def _bands(signature: np.ndarray) -> list[int]:
+    values = signature.astype("<u8")
     blake = hashlib.blake2b
     out = []
     for b in range(BANDS):
         raw = struct.pack("<I", b) + values[b * ROWS : (b + 1) * ROWS].tobytes()
         out.append(int.from_bytes(blake(raw, digest_size=8).digest(), "big", signed=True))
     return out
+
+
+def bands(text: str, sh: set[str] | None = None) -> list[int]:
+    """The text's MinHash LSH bands (BANDS signed 64-bit ints; [] for an empty text)."""
+    sh = shingles(text) if sh is None else sh
+    return _bands(minhash(sh)) if sh else []
+
+
+def signature(text: str) -> tuple[int, list[int]]:
+    """(fingerprint, bands) of a text, each shingle encoded and hashed in one pass."""
+    sh = shingles(text)
+    if not sh:
+        return 0, []
+    sha1, blake = hashlib.sha1, hashlib.blake2b
+    encoded = [s.encode() for s in sh]
+    fp = _simhash(b"".join([blake(e, digest_size=8).digest() for e in encoded]), len(sh))
+    return fp, _bands(_minhash(b"".join([sha1(e).digest()[:4] for e in encoded])))
+
+
+class TextSignature:
+    """A text's fingerprint and bands, made on first use: storing an item whose text did not
+    change needs neither, so it is never shingled or hashed again."""
+
+    __slots__ = ("text", "_made")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._made: tuple[int, list[int]] | None = None
+
+    def _get(self) -> tuple[int, list[int]]:
+        if self._made is None:
+            self._made = signature(self.text)
+        return self._made
+
+    def fingerprint(self) -> int:
+        return self._get()[0]
+
+    def bands(self) -> list[int]:
+        return self._get()[1]
+
+    @property
+    def made(self) -> bool:
+        return self._made is not None
 
 
 def hamming(a: int, b: int) -> int:

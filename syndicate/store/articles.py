@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -123,6 +124,9 @@ class Unknown:
 
 UNKNOWN = Unknown()
 
+# An article's SimHash, or what makes it: called only when the text is new or changed.
+Fingerprint = int | Callable[[], int] | None
+
 
 class KeyConflict(Exception):
     """An entry's URL is another stored article's (see upsert_entries)."""
@@ -208,7 +212,7 @@ class ArticleQueries:
         *,
         backfill: bool = False,
         now: datetime | None = None,
-        fingerprint: int | None = None,
+        fingerprint: Fingerprint = None,
         story_id: str | None = None,
         known: Article | None | Unknown = UNKNOWN,
     ) -> tuple[Article, Change]:
@@ -225,7 +229,7 @@ class ArticleQueries:
 
     def upsert_entries(
         self,
-        items: list[tuple[str, Entry, int | None]],
+        items: list[tuple[str, Entry, Fingerprint]],
         *,
         now: datetime | None = None,
     ) -> list[tuple[Article, Change]]:
@@ -253,7 +257,7 @@ class ArticleQueries:
         entry: Entry,
         backfill: bool,
         now: datetime | None,
-        fingerprint: int | None,
+        fingerprint: Fingerprint,
         story_id: str | None,
         known: Article | None | Unknown = UNKNOWN,
     ) -> tuple[Article, Change]:
@@ -265,6 +269,13 @@ class ArticleQueries:
             else known
         )
         values = _entry_values(entry)
+        if callable(fingerprint):  # made only for a new or changed text, never an unchanged one
+            same = (
+                old is not None
+                and old.fingerprint is not None
+                and (old.content_text or "").strip() == (entry.content_text or "").strip()
+            )
+            fingerprint = None if same else fingerprint()
         if fingerprint is not None:
             values["fingerprint"] = fingerprint
         if old is None:

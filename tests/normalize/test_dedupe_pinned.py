@@ -5,7 +5,7 @@ was replaced by our own numpy MinHash."""
 
 import pytest
 
-from syndicate.normalize.dedupe import BANDS, bands, fingerprint
+from syndicate.normalize.dedupe import BANDS, TextSignature, bands, fingerprint, signature
 
 TEXTS = {
     "indonesian": "Pemerintah Kota Bitung menggelar apel kerja perdana tahun 2026 di lapangan kantor "
@@ -132,3 +132,12 @@ def test_bands_and_fingerprint_are_pinned(name: str) -> None:
 def test_empty_text_has_no_bands() -> None:
     assert bands("") == []
     assert fingerprint("") == 0
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_signature_is_the_fingerprint_and_the_bands(name: str) -> None:
+    fp, expected = EXPECTED[name]
+    assert signature(TEXTS[name]) == (fp, expected)
+    lazy = TextSignature(TEXTS[name])
+    assert not lazy.made
+    assert (lazy.fingerprint(), lazy.bands()) == (fp, expected) and lazy.made
