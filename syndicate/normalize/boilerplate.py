@@ -38,6 +38,7 @@ BOILER_WORDS = {
     "header", "footer", "bagikan", "lainnya", "lain", "authorbox", "modal", "popup", "toolbar",
     "rating", "reaction", "reactions", "print", "next", "prev", "previous", "postnav", "byline",
 }  # fmt: skip
+_CONSENT_WORDS = {"cookie", "cookies", "gdpr", "consent"}
 _AMBIGUOUS_WORDS = {"header", "tag", "tags", "widget", "meta", "print", "rec", "rating", "lain"}
 _SOCIAL_EMBED = re.compile(
     r"\b(?:instagram-media|twitter-tweet|twitter-video|tiktok-embed|fb-post|fb-video|threads-post)\b"
@@ -165,6 +166,9 @@ def _prune(
             if boiler == {"header"} and _holds_standfirst(child, excerpt):
                 wrapper = True  # "entry-header" with the standfirst
                 _drop_excerpt(child, excerpt)
+            # A consent banner's legal text can outweigh a short post; it is never the post.
+            if boiler & _CONSENT_WORDS and child.find(".//h1") is None:
+                wrapper = False
             if not wrapper or link_density(child, len(text)) > 0.5:
                 _drop(child)
                 continue

@@ -116,7 +116,7 @@ def extract_article(
             absolutize_tree(container, base)
             blocks, body_lines = clean_blocks(build_blocks(container, base), title)
             content_html, paras = render(blocks)
-    if len(" ".join(paras)) < 150:
+    if len(" ".join(paras)) < 300:  # a short pick is more often a wrong box than a short post
         fallback = trafilatura_body(html, url)
         if fallback and len(fallback) > len(" ".join(paras)):
             blocks, body_lines = clean_blocks(text_blocks(fallback), title)

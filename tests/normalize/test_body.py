@@ -164,3 +164,33 @@ def test_a_header_repeating_the_declared_description_adds_no_standfirst():
     entry = extract_article(html, "https://x.id/a")
     assert "Di Kakaskasen" not in entry.content_text
     assert entry.content_text.startswith("Diterbitkan oleh redaksi")
+
+
+def test_a_consent_banner_longer_than_a_short_post_is_not_the_body():
+    legal = (
+        "<p>Wir verwenden Cookies und ähnliche Technologien, um Inhalte zu personalisieren, "
+        "Funktionen für soziale Medien anzubieten und die Zugriffe auf unsere Website zu "
+        "analysieren, und geben Informationen an Partner weiter, die sie mit weiteren Daten "
+        "zusammenführen können, die Sie ihnen bereitgestellt haben.</p>"
+    )
+    html = _page(
+        f'<div class="post"><p>{PARA}</p><p>{PARA}</p></div>'
+        f'<div class="cookie-consent-wrap"><h3>Datenschutz</h3>{legal * 3}</div>'
+    )
+    entry = extract_article(html, "https://x.id/a")
+    assert "Cookies" not in entry.content_text
+    assert entry.content_text.startswith("Pemerintah kabupaten menyalurkan")
+
+
+def test_a_short_pick_on_a_page_with_more_text_falls_back_to_trafilatura():
+    # An ASP.NET page wraps its content in one <form>; forms are pruned, so our own pick is
+    # the short box outside it, under 300 characters: trafilatura reads the page instead.
+    lines = "".join(f"<p>Bagian {i}. {PARA}</p>" for i in range(4))
+    html = _page(
+        '<div class="notice"><p>Kantor pelayanan tutup pada hari libur nasional, dan layanan '
+        "daring tetap dibuka seperti biasa untuk semua warga, kata petugas di kantor kecamatan "
+        "pada Senin pagi, sambil membagikan selebaran jadwal baru.</p></div>"
+        f'<form id="aspnetForm" method="post"><div class="isi">{lines}</div></form>'
+    )
+    entry = extract_article(html, "https://x.id/a")
+    assert "Bagian 3." in entry.content_text
