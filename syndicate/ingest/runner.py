@@ -219,9 +219,10 @@ def store_article(
         backfill=backfill,
         fingerprint=sig.fingerprint if sig else None,
         known=known,
+        bands=sig.bands if sig else None,  # a new article's, written in its own transaction
     )
     if change is Change.NEW and sig and sig.fingerprint() and article.published is not None:
-        _fold_story(store, article.id, source_id, entry, sig, article.published)
+        _fold_story(store, article.id, source_id, entry, sig, article.published, saved=True)
     return article, change
 
 
@@ -248,11 +249,14 @@ def _fold_story(
     entry: Entry,
     sig: TextSignature,
     published: datetime,
+    *,
+    saved: bool = False,
 ) -> None:
     """A reprint of another source's story (same press release) joins that story. Candidates
     come from the LSH band index (a lookup, flat in the number of stored articles)."""
     fp, text_bands = sig.fingerprint(), sig.bands()
-    store.save_bands(article_id, text_bands, published)
+    if not saved:  # store_entries: the batch's transaction did not write them
+        store.save_bands(article_id, text_bands, published)
     for other in store.band_candidates(source_id, text_bands, published, days=STORY_DAYS):
         # same_story never folds past this distance: skip its tokenising of both texts.
         if other.fingerprint is not None and hamming(fp, other.fingerprint) > MAX_HAMMING_LOOSE:

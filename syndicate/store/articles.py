@@ -21,7 +21,7 @@ from sqlalchemy import (
 
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
-from syndicate.store.tables import article_events, article_tags, articles
+from syndicate.store.tables import article_events, article_tags, articles, story_bands
 from syndicate.store.versions import save_version
 
 # Fields compared to decide that an article was corrected (a reader would notice these).
@@ -116,6 +116,7 @@ _UPDATE_ARTICLE = (
     update(articles).where(articles.c.id == bindparam("article_id")).returning(*articles.c)
 )
 _INSERT_EVENT = insert(article_events)
+_INSERT_BANDS = insert(story_bands)
 
 
 class Unknown:
@@ -215,6 +216,7 @@ class ArticleQueries:
         fingerprint: Fingerprint = None,
         story_id: str | None = None,
         known: Article | None | Unknown = UNKNOWN,
+        bands: Callable[[], list[int]] | None = None,
     ) -> tuple[Article, Change]:
         """Store one article; returns it with NEW, UPDATED (a correction) or UNCHANGED.
 
@@ -222,10 +224,14 @@ class ArticleQueries:
         through another route or with tracking parameters never creates a second article.
         Every entry passes the input boundary here, the one place articles are written.
         `known` is the stored article (or None) the caller already looked up for this entry's
-        guid and canonical URL: passed, the lookup is not made a second time.
+        guid and canonical URL: passed, the lookup is not made a second time. `bands` makes a
+        NEW article's LSH bands, stored in the same transaction (one commit, and no moment when
+        the article is stored but cannot be found as a reprint candidate).
         """
         with self.engine.begin() as conn:
-            return self._upsert(conn, source_id, entry, backfill, now, fingerprint, story_id, known)
+            return self._upsert(
+                conn, source_id, entry, backfill, now, fingerprint, story_id, known, bands
+            )
 
     def upsert_entries(
         self,
@@ -260,6 +266,7 @@ class ArticleQueries:
         fingerprint: Fingerprint,
         story_id: str | None,
         known: Article | None | Unknown = UNKNOWN,
+        bands: Callable[[], list[int]] | None = None,
     ) -> tuple[Article, Change]:
         entry = bound_entry(entry)
         now = now or datetime.now(UTC)
@@ -297,6 +304,13 @@ class ArticleQueries:
             # Values as execute parameters, not .values(**...): one cached compiled statement
             # instead of a new cache key and ~40 bound literals built per article.
             row = conn.execute(_INSERT_ARTICLE, values).one()
+            if bands is not None:  # a new text's LSH bands (story_bands), in the same commit
+                published = values["published"]
+                rows = [
+                    {"band": b, "article_id": article_id, "published": published} for b in bands()
+                ]
+                if rows:
+                    conn.execute(_INSERT_BANDS, rows)
             self._add_event(conn, article_id, source_id, Change.NEW, now, backfill)
             change = Change.NEW
         else:

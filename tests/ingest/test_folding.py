@@ -92,3 +92,16 @@ def test_a_batch_fingerprints_only_its_new_texts(store: Store, signed: list[str]
     stored = store_entries(store, [("a", first), ("a", second)])
     assert [c for _, c in stored] == [Change.UNCHANGED, Change.NEW]
     assert signed[-1] == second.content_text and len(signed) == 2
+
+
+def test_a_new_article_and_its_bands_are_one_commit(store: Store) -> None:
+    from sqlalchemy import event, text
+
+    commits: list[int] = []
+    event.listen(store.engine, "commit", lambda conn: commits.append(1))
+    body = story_text(random.Random(4))
+    assert store_entry(store, "a", entry("https://a.example/9", "Baru", body, WHEN)) is Change.NEW
+    assert len(commits) == 1  # the article, its event and its LSH bands together
+    with store.engine.connect() as conn:
+        [(stored,)] = conn.execute(text("SELECT count(*) FROM story_bands")).all()
+    assert stored == len(dedupe.bands(body)) == dedupe.BANDS
