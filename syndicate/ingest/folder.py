@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time
@@ -9,13 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from markdown_it import MarkdownIt
 
 from syndicate.ingest.context import IngestContext
 from syndicate.models import Entry
 from syndicate.normalize.clean import html_to_text, sanitize_html, summarize
 
-_md = MarkdownIt("commonmark", {"typographer": False}).enable("table")
+
+@functools.cache
+def _markdown():  # type: ignore[no-untyped-def]
+    # Imported on first use: only folder sources need it (~0.1 s and its plugins at start-up).
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"typographer": False}).enable("table")
 
 
 class PostError(Exception):
@@ -70,7 +76,7 @@ def post_to_entry(path: Path, text: str, *, source_id: str, localize: Any, langu
     title = str(meta.get("title") or "").strip()
     if not title:
         raise PostError(f"{path.name}: front matter has no title")
-    html = sanitize_html(_md.render(body), meta.get("url"))
+    html = sanitize_html(_markdown().render(body), meta.get("url"))
     content_text = html_to_text(html)
     published = localize(
         _as_datetime(meta.get("published") or meta.get("date"), path.name, "published")

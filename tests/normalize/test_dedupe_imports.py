@@ -17,3 +17,5 @@ def test_service_import_does_not_load_scipy() -> None:
     loaded = set(json.loads(out.stdout))
     assert "syndicate" in loaded
     assert not loaded & {"scipy", "datasketch"}
+    # Loaded on first use by the few sources that need them.
+    assert not loaded & {"markdown_it", "trafilatura"}
