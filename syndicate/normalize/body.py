@@ -124,6 +124,14 @@ def _paragraph_prose(el: etree._Element, memo: dict | None = None) -> int:
     return total
 
 
+def weak_pick(container: etree._Element, body: etree._Element) -> bool:
+    """The scored box holds well under half of the page's real paragraphs (and 500+ characters
+    of them lie elsewhere): more likely one module of a page built from many than the text."""
+    memo: dict = {}
+    page, own = _paragraph_prose(body, memo), _paragraph_prose(container, memo)
+    return own < 0.4 * page and page - own > 500
+
+
 def _widen_to_prose(best: etree._Element, body: etree._Element) -> etree._Element:
     """The scored box can be one part of the article (a table of names, a list of steps, one
     text module): climb while an ancestor holds clearly more real paragraphs around it."""

@@ -31,6 +31,7 @@ from syndicate.normalize.body import (
     score_container,
     text_blocks,
     trafilatura_body,
+    weak_pick,
 )
 from syndicate.normalize.boilerplate import BOILER_WORDS, DROP_TAGS, clean_blocks, prune_page
 from syndicate.normalize.bylines import page_bylines, pick_authors
@@ -102,6 +103,7 @@ def extract_article(
     content_html, dateline = "", None
     paras: list[str] = []
     body_lines: list[Byline] = []
+    weak = False
     if body_el is not None:
         protect = set()
         if container is not None:
@@ -109,6 +111,7 @@ def extract_article(
         prune_page(body_el, protect, page.meta.value("description", "og:description"))
         if container is None or not attached(container, doc):
             container, body_rule = score_container(body_el), "dom"
+            weak = container is not None and weak_pick(container, body_el)
         if container is not None:
             if image is None:
                 image, image_alt, image_rule = dom_image(page, container)
@@ -116,7 +119,8 @@ def extract_article(
             absolutize_tree(container, base)
             blocks, body_lines = clean_blocks(build_blocks(container, base), title)
             content_html, paras = render(blocks)
-    if len(" ".join(paras)) < 300:  # a short pick is more often a wrong box than a short post
+    # A short pick is more often a wrong box than a short post; so is a weak one.
+    if weak or len(" ".join(paras)) < 300:
         fallback = trafilatura_body(html, url)
         if fallback and len(fallback) > len(" ".join(paras)):
             blocks, body_lines = clean_blocks(text_blocks(fallback), title)

@@ -194,3 +194,19 @@ def test_a_short_pick_on_a_page_with_more_text_falls_back_to_trafilatura():
     )
     entry = extract_article(html, "https://x.id/a")
     assert "Bagian 3." in entry.content_text
+
+
+def test_a_pick_holding_under_half_the_pages_paragraphs_falls_back_to_trafilatura():
+    # A page built from many one-paragraph modules: the scored box is only the densest one.
+    line = (
+        "Warga desa menanam kembali bakau di sepanjang pantai utara yang tergerus abrasi "
+        "sejak awal tahun dan berharap garis pantai berhenti mundur dalam lima tahun ke depan."
+    )
+    modules = "".join(f'<div class="module-{i}"><p>Modul {i}. {line}</p></div>' for i in range(6))
+    html = _page(
+        f'<div class="modules">{modules}</div>'
+        f'<div class="teaser"><div class="box"><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></div></div>'
+    )
+    entry = extract_article(html, "https://x.id/a")
+    assert "Modul 0." in entry.content_text
+    assert "Modul 5." in entry.content_text
