@@ -254,7 +254,11 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
         out
         and out[-1].text
         and len(out[-1].text) < 400
-        and (_PROMO.search(out[-1].text) or _UPDATE_NOTE.match(out[-1].text))
+        and (
+            _PROMO.search(out[-1].text)
+            or _UPDATE_NOTE.match(out[-1].text)
+            or out[-1].kind in _HEADING_KINDS  # a heading over nothing: its list was dropped
+        )
     ):
         out.pop()
     bylines: list[_authors.Byline] = []
@@ -271,6 +275,9 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
                 continue
         keep.append(b)
     return keep, bylines
+
+
+_HEADING_KINDS = {"h3", "h4", "h5", "h6"}
 
 
 def _link_block(b: Block) -> bool:

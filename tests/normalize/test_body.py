@@ -210,3 +210,15 @@ def test_a_pick_holding_under_half_the_pages_paragraphs_falls_back_to_trafilatur
     entry = extract_article(html, "https://x.id/a")
     assert "Modul 0." in entry.content_text
     assert "Modul 5." in entry.content_text
+
+
+def test_a_heading_left_over_nothing_at_the_end_is_not_body_text():
+    # "Weitere Informationen" over a list of links: the list goes, so must its heading.
+    body = (
+        f'<div class="post-text"><p>{PARA}</p><p>{PARA}</p><h4>Weitere Informationen</h4>'
+        '<ul><li><a href="/a">Pressemitteilung als PDF</a></li>'
+        '<li><a href="/b">Bundesprogramm Blaues Band</a></li></ul></div>'
+    )
+    entry = extract_article(_page(body), "https://x.id/a")
+    assert "Weitere Informationen" not in entry.content_text
+    assert entry.content_text.endswith("posko pengungsian.")
