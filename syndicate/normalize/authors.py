@@ -202,3 +202,17 @@ def parse_byline(text: str, following: str | None = None) -> Byline | None:
 
 
 BYLINE_HINT = re.compile(rf"\b(?:{EDITOR_LABELS}|{STRONG_LABELS}|{WEAK_LABELS})\b", re.I)
+# A word every label contains, for a quick first look at each text of a page. It runs on the
+# case-folded text without re.I, so the engine skips ahead by first letter; "i" also stands
+# for what re.I matches it with ("ı", and "İ", which folds to "i" + a combining dot).
+_LABEL_WORDS = (
+    "by", "oleh", "edit", "redaktur", "penyunting", "penanggung", "laporan", "penulis",
+    "peliput", "reporter", "wartawan", "pewarta", "kontributor", "koresponden", "jurnalis",
+    "author",
+)  # fmt: skip
+_LABEL_WORD = re.compile("|".join(w.replace("i", "(?:i\u0307?|\u0131)") for w in _LABEL_WORDS))
+
+
+def has_byline_label(text: str) -> bool:
+    """`BYLINE_HINT.search(text)`, answered faster for the many texts holding no label word."""
+    return bool(_LABEL_WORD.search(text.casefold()) and BYLINE_HINT.search(text))

@@ -39,7 +39,7 @@ def page_bylines(doc: etree._Element) -> PageBylines:
             continue
         for where in ("text", "tail"):
             s = getattr(el, where)
-            if not s or len(s) > 400 or not _authors.BYLINE_HINT.search(s):
+            if not s or len(s) > 400 or not _authors.has_byline_label(s):
                 continue
             owner = el if where == "text" else el.getparent()
             if owner is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -283,6 +284,8 @@ def join_url(base: str, href: str) -> str:
         return ""
 
 
+# Pickers read the same links several times; urlsplit's own cache holds only 128 URLs.
+@lru_cache(maxsize=4096)
 def url_path(url: str) -> str:
     """The path of a URL from a page, "" for one Python refuses to split ("https://[menu]")."""
     try:

@@ -35,8 +35,11 @@ _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ZONE = (
     r"(?:\s*\(?\s*(?P<zone>WIB|WITA|WIT|UTC|GMT|Z)\b\)?)?(?:\s*(?P<off>[+-]\d{1,2}(?::?\d{2})?))?"
 )
+# The separators before the time: whitespace, then (separator, whitespace)*. Written as
+# "(\s* sep? \s*)*" it backtracks exponentially over a run of blanks with no time after it
+# ("04/21/2022\n\t\t\t\t\t\t\t\t Category": seconds per call).
 _TIME = (
-    r"(?:\s*(?:[,|\-–—/)]|\bpukul\b|\bpkl\.?|\bjam\b|\bat\b|T)?\s*)*?"
+    r"\s*(?:(?:[,|\-–—/)]|\bpukul\b|\bpkl\.?|\bjam\b|\bat\b|T)\s*)*?"
     r"(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?(?!\d|[.,]\d)(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?))?"
     + _ZONE
 )

@@ -231,7 +231,7 @@ def _own_relative(
     line = text_of(block_parent(el, el.getroottree().getroot()))
     if len(line) > 200:
         return None  # a paragraph of the story ("terjadi 2 hari yang lalu"), not a meta line
-    if needs_byline and not (_authors.BYLINE_HINT.search(line) and _authors.parse_byline(line)):
+    if needs_byline and not (_authors.has_byline_label(line) and _authors.parse_byline(line)):
         return None
     return got
 

@@ -1,9 +1,13 @@
 """normalize/authors.py: what one labelled byline line says, and clean author names."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syndicate.normalize.authors import (
+    BYLINE_HINT,
     clean_name,
+    has_byline_label,
     is_generic,
     normalize_authors,
     parse_byline,
@@ -104,3 +108,35 @@ def test_normalize_and_generic():
 def test_a_bracketed_byline_closing_the_text():
     assert parse_byline("(Reporter: Rendy Makalew)").authors == ["Rendy Makalew"]
     assert parse_byline("(ical/sp)") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oleh: Budi",
+        "PENULİS: Ali",  # Turkish capital dotted I: re.I matches it with "i"
+        "penulıs: Ali",  # dotless i
+        "Diedit oleh Sari",
+        "Laporan: Rendy",
+        "Penanggung Jawab: X",
+        "Written BY Ann",
+        "baby nearby",  # the word inside others: no label
+        "Redaksi",
+        "",
+        "Bitung, 8 Januari 2026",
+    ],
+)
+def test_has_byline_label_answers_as_the_hint_regex(text: str) -> None:
+    assert has_byline_label(text) == bool(BYLINE_HINT.search(text))
+
+
+_LABELISH = st.text(
+    alphabet=st.sampled_from(list("byolehditrkapnsuwjcBYOLEHDITRKAPNSUWJ İıſK:-. \n")),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_LABELISH)
+def test_has_byline_label_never_disagrees_with_the_hint_regex(text: str) -> None:
+    assert has_byline_label(text) == bool(BYLINE_HINT.search(text))

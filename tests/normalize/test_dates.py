@@ -144,3 +144,21 @@ def test_relative_times_count_back_from_the_fetch_time(text, expected):
 def test_kemarin_inside_a_sentence_dates_nothing():
     assert parse_relative("Rapat digelar kemarin di kantor wali kota", NOW, "Asia/Makassar") is None
     assert parse_relative("Ia baru saja tiba dari Manado", NOW, "Asia/Makassar") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A run of blanks after a date with no time: once exponential backtracking (seconds).
+        ("News date : 04/21/2022\n\t\t\t\t\t\t\t\t\xa0\xa0\xa0Category : ", None),
+        (
+            "News date : 21/04/2022\n\t\t\t\t\t\t\t\t\xa0\xa0\xa0Category : ",
+            datetime(2022, 4, 21, tzinfo=WITA),
+        ),
+        ("8 Januari 2026 \t - \t pukul 09.30 WITA", datetime(2026, 1, 8, 9, 30, tzinfo=WITA)),
+        ("8 Januari 2026, | 09:30", datetime(2026, 1, 8, 9, 30, tzinfo=WITA)),
+    ],
+)
+def test_separators_before_the_time(text: str, expected: datetime | None) -> None:
+    got = parse_date_ex(text, "Asia/Makassar")
+    assert (got[0] if got else None) == expected
