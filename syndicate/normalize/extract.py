@@ -3,8 +3,8 @@
 The page is parsed once with lxml. Fields come from, in this order (the rule used is recorded in
 `Entry.rules`): the source's configured CSS selectors > JSON-LD (NewsArticle/Article/BlogPosting,
 also inside @graph) > OpenGraph / article:* meta > microdata > feed/API hints > the page text
-(labelled bylines, dates under the title) > trafilatura (body only, when no content block is
-found). Labelled bylines ("Penulis:", "Peliput :") beat structured authors, because Indonesian
+(labelled bylines, dates under the title) > trafilatura (body only, when our own pick is short,
+under 300 characters, or weak: under 40% of the page's real paragraphs). Labelled bylines ("Penulis:", "Peliput :") beat structured authors, because Indonesian
 CMSs often publish under a shared account ("Redaksi", "Admin").
 
 The body is the highest-scoring content block (paragraph text and commas, readability-style,
@@ -97,7 +97,7 @@ def extract_article(
     published, updated = pick_dates(page)
     image, image_alt, image_rule = structured_image(page)
 
-    # Body: prune the page, pick the container, blocks; trafilatura when too little is left.
+    # Body: prune the page, pick the container, blocks; trafilatura when the pick is short or weak.
     body_el = doc.find("body")
     container, body_rule = declared_container(page)
     content_html, dateline = "", None
