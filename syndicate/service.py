@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -102,6 +103,7 @@ class Service:
             loop.add_signal_handler(signal.SIGHUP, self.reload)
             # Ours, not uvicorn's: a clean SIGTERM stop then exits 0 instead of re-raising.
             loop.add_signal_handler(signal.SIGTERM, self._terminate)
+        settle_heap()
         try:
             yield
         finally:
@@ -213,6 +215,15 @@ class Service:
             ",".join(sorted(self.roles)),
         )
         await server.serve()
+
+
+def settle_heap() -> None:
+    """Move everything start-up made (modules, classes, the app, settings) out of the cyclic
+    collector's reach. A full collection otherwise walks those ~10^5 long-lived objects every
+    time, a 0.1-0.4 s stall of the event loop under load (requests, inbox, delivery all wait);
+    frozen objects are still freed normally when their count drops to zero."""
+    gc.collect()
+    gc.freeze()
 
 
 def _exit_now() -> None:
