@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher
 from syndicate.ingest.runner import fetch_options, make_fetcher, run_source
+from syndicate.ingest.writer import StoreWriter
 from syndicate.models import PassResult
 from syndicate.store import Store
 from syndicate.websub_subscriber import fallback_interval
@@ -51,6 +52,8 @@ class IngestScheduler:
         self.lease = lease
         self._beat = beat or (lambda name, limit: None)
         self.fetcher: Fetcher | None = None
+        # Every pass's store work, on one thread (SQLite has one writer), off the event loop.
+        self.writer = StoreWriter()
         self.running: set[str] = set()
         self.last_results: dict[str, PassResult] = {}
         self._inflight: dict[Fetcher, int] = {}  # passes still using each fetcher
@@ -83,6 +86,9 @@ class IngestScheduler:
             task.cancel()
         if self._passes:
             await asyncio.gather(*self._passes.values(), return_exceptions=True)
+        await self.writer.aclose(
+            timeout=1.0
+        )  # bounded: a stuck store call is left to its daemon thread
         with contextlib.suppress(Exception):
             await asyncio.to_thread(self.store.release_sources, self.node)
         for fetcher in {*self._inflight, self.fetcher}:
@@ -161,7 +167,7 @@ class IngestScheduler:
         started = datetime.now(UTC)
         result: PassResult | None = None
         try:
-            result = await run_source(self.settings, src, self.store, fetcher)
+            result = await run_source(self.settings, src, self.store, fetcher, writer=self.writer)
         except Exception:
             log.exception("pass of %s crashed", source_id)
         finally:

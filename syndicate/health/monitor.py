@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,16 +63,16 @@ async def after_pass(
     listed: int | None,
     state: SourceState,
     retry_after: float | None = None,
+    run: Callable[..., Awaitable[Any]] = asyncio.to_thread,
 ) -> HealthPass:
-    """Called by the ingest runner after every pass (never raises for health's own trouble)."""
+    """Called by the ingest runner after every pass (never raises for health's own trouble).
+    `run` runs a store call off the event loop (the runner passes its writer thread's)."""
     now = datetime.now(UTC)
     quiet = not result.failed and listed is None and not entries
     try:
         # A quiet pass (304, nothing yielded) is measured against nothing: only the latest
         # row (the state it carries on) is read, not the 30 days drift compares with.
-        history = await asyncio.to_thread(
-            store.health_passes, source.id, now - WINDOW, 1 if quiet else HISTORY
-        )
+        history = await run(store.health_passes, source.id, now - WINDOW, 1 if quiet else HISTORY)
         row = assess(
             result,
             failure,
@@ -86,7 +86,7 @@ async def after_pass(
         if not (quiet and history and _same(history[-1], row)):
             # A quiet pass that changes nothing is not written: a source answering 304 every
             # minute would otherwise fill its history (and the drift window) with empty rows.
-            await asyncio.to_thread(store.add_health_pass, row)
+            await run(store.add_health_pass, row)
     except Exception:  # health bookkeeping must never fail a pass
         log.exception("source %s: could not record health", source.id)
         return HealthPass(source_id=source.id, at=now, state="ok")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher, FetchResponse
+from syndicate.ingest.writer import StoreWriter
 from syndicate.models import Article, Entry, SourceState
 from syndicate.store import Store
 from syndicate.store.articles import UNKNOWN, Unknown
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -65,6 +71,18 @@ class IngestContext:
     # stored): a listing's items are looked up in one query (prefetch), and the runner hands
     # the answer to the store instead of it looking the article up a second time.
     lookups: dict[str, Article | None] = field(default_factory=dict)
+    # The thread every store call of the pass runs on (writer.py); None: a thread per call.
+    writer: StoreWriter | None = None
+
+    async def write(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a synchronous store call off the event loop, on the pass's writer thread."""
+        if self.writer is None:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        return await self.writer.run(fn, *args, **kwargs)
+
+    async def remember(self, resp: FetchResponse) -> None:
+        """Save a processed response's validators (a store write) off the event loop."""
+        await self.write(self.fetcher.remember, resp)
 
     @property
     def timezone(self) -> str:
@@ -150,6 +168,13 @@ class IngestContext:
         if not isinstance(hit, Unknown):
             return hit
         return self.store.find_article(self.source.id, guid=guid, canonical_url=url)
+
+    async def lookup(self, guid: str | None = None, url: str | None = None) -> Article | None:
+        """known(), with a database lookup (when this pass has not made it) off the event loop."""
+        hit = self.cached(guid, url) if guid or url else None
+        if not isinstance(hit, Unknown):
+            return hit
+        return await self.write(self.known, guid, url)
 
     def tick(self, total: int | None = None) -> None:
         self.found += 1

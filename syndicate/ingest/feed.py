@@ -230,13 +230,13 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         return
     window = Window(complete=True)
     total = len(entries)
-    ctx.prefetch(entries)
+    await ctx.write(ctx.prefetch, entries)
     before: dict[str, str] = ctx.cursor.get(ITEMS_CURSOR) or {}
     after: dict[str, str] = {}
     for entry in entries:
         ctx.tick(total)
         window.add(entry.canonical_url, entry.guid, published=entry.published)
-        old = ctx.known(entry.guid, entry.canonical_url)
+        old = await ctx.lookup(entry.guid, entry.canonical_url)
         excerpt = is_excerpt(entry)
         if old is not None:
             window.add(old.canonical_url)
@@ -266,7 +266,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             ctx.watch(page)  # the feed will not say when it changes: re-check it (lifecycle.py)
         yield page
         for r in page_responses:
-            ctx.fetcher.remember(r)
+            await ctx.remember(r)
     ctx.window = window
     if after:
         ctx.cursor[ITEMS_CURSOR] = dict(list(after.items())[:ITEMS_KEPT])

@@ -122,7 +122,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             errors.append(str(exc))  # one bad post never hides the others
     if errors:
         ctx.notes.extend(errors)
-    _remove_vanished(ctx, {p.stem for p in paths})
+    await ctx.write(_remove_vanished, ctx, {p.stem for p in paths})
 
 
 def _remove_vanished(ctx: IngestContext, stems: set[str]) -> None:

@@ -360,7 +360,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         ctx.tick(total)
         key = canonicalize_url(link)
         window.add(key)
-        old = ctx.known(None, key)
+        old = await ctx.lookup(None, key)
         if old is not None:
             window.add(old.canonical_url, old.guid, published=old.published)
             continue
@@ -377,7 +377,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         ctx.watch(entry)  # a listing never says an article changed: re-check it (lifecycle.py)
         yield entry
         for r in responses:
-            ctx.fetcher.remember(r)
+            await ctx.remember(r)
     if not_articles:
         ctx.cursor["not_articles"] = (list(skip) + not_articles)[-500:]
     ctx.window = window

@@ -26,7 +26,7 @@ from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import FetchError
 from syndicate.ingest.pages import HTML_ACCEPT, PageGone, looks_like_article, read_article
 from syndicate.ingest.removal import gone_reason
-from syndicate.models import Change, Entry
+from syndicate.models import Article, Change, Entry
 from syndicate.normalize.urls import canonicalize_url
 
 log = logging.getLogger("syndicate.ingest.lifecycle")
@@ -88,7 +88,8 @@ async def retried(ctx: IngestContext) -> AsyncIterator[Entry]:
     for url, attempts in list(retry.items()):
         if url in ctx.gone_now:
             continue  # the route itself tried it this pass
-        if attempts >= MAX_PAGE_RETRIES or ctx.known(None, canonicalize_url(url)) is not None:
+        known = await ctx.lookup(None, canonicalize_url(url))
+        if attempts >= MAX_PAGE_RETRIES or known is not None:
             retry.pop(url, None)
             continue
         try:
@@ -110,14 +111,14 @@ async def retried(ctx: IngestContext) -> AsyncIterator[Entry]:
         ctx.watch(entry)
         yield entry
         for r in responses:
-            ctx.fetcher.remember(r)
+            await ctx.remember(r)
     if not retry:
         ctx.cursor.pop("retry_pages", None)
 
 
 async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
     """Re-read the articles whose check is due (or whose listing changed); yield what changed."""
-    rows = ctx.store.rechecks(ctx.source.id)
+    rows = await ctx.write(ctx.store.rechecks, ctx.source.id)
     if not rows:
         return
     listed = ctx.window.keys if ctx.window is not None and not ctx.not_modified else set()
@@ -127,10 +128,9 @@ async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
     for row in (due + named)[:MAX_RECHECKS]:
         # Either way it counts as the next step: a listing that changes every pass pulls the
         # checks forward but never adds to them (at most len(RECHECK_AGES) per article).
-        ctx.store.advance_recheck(
-            row.article_id, next_due(row.started_at, now, row.step + 1), row.step + 1
+        old = await ctx.write(
+            _advance, ctx, row.article_id, next_due(row.started_at, now, row.step + 1), row.step + 1
         )
-        old = ctx.store.get_article(row.article_id)
         if old is None:
             continue
         ctx.checked.add(row.article_id)
@@ -148,7 +148,7 @@ async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
         try:
             entry, responses = await read_article(ctx, old.url, hints, conditional=True)
         except PageGone as exc:
-            _missing(ctx, row.article_id, old.url, exc.reason)
+            await ctx.write(_missing, ctx, row.article_id, old.url, exc.reason)
             continue
         except FetchError as exc:
             log.info("source %s: re-check of %s failed: %s", ctx.source.id, old.url, exc.reason)
@@ -158,14 +158,22 @@ async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
             continue
         if entry is None:  # 304: unchanged
             continue
-        ctx.store.clear_missing(row.article_id)
+        await ctx.write(ctx.store.clear_missing, row.article_id)
         if not looks_like_article(entry):
             continue
         entry.guid = old.guid or entry.guid
         entry.canonical_url = old.canonical_url
         yield entry
         for r in responses:
-            ctx.fetcher.remember(r)
+            await ctx.remember(r)
+
+
+def _advance(
+    ctx: IngestContext, article_id: str, due: datetime | None, step: int
+) -> Article | None:
+    """Count a re-check's step and read the article (one writer job)."""
+    ctx.store.advance_recheck(article_id, due, step)
+    return ctx.store.get_article(article_id)
 
 
 def _missing(ctx: IngestContext, article_id: str, url: str, reason: str) -> None:
@@ -180,7 +188,7 @@ async def check_removals(ctx: IngestContext) -> int:
     complete = window is not None and window.complete
     # Without a complete listing (a 304) only articles already missing once are suspects: the
     # source's other articles are not read at all.
-    keys = ctx.store.article_keys(ctx.source.id, missing_only=not complete)
+    keys = await ctx.write(ctx.store.article_keys, ctx.source.id, missing_only=not complete)
     suspects = [k for k in keys if k[5] > 0]
     if window is not None and window.complete:
         previous = set(ctx.cursor.get("listed") or [])
@@ -206,11 +214,11 @@ async def check_removals(ctx: IngestContext) -> int:
             resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=True)
         except FetchError:
             continue  # unreachable proves nothing
-        old = ctx.store.get_article(article_id)
+        old = await ctx.write(ctx.store.get_article, article_id)
         title = old.title if old is not None else ""
         reason = await asyncio.to_thread(gone_reason, url, resp, title)
         if reason:
-            _missing(ctx, article_id, url, reason)
+            await ctx.write(_missing, ctx, article_id, url, reason)
         else:
-            ctx.store.clear_missing(article_id)
+            await ctx.write(ctx.store.clear_missing, article_id)
     return ctx.removed - before

@@ -14,6 +14,7 @@ from syndicate.health import monitor as source_health
 from syndicate.ingest import auto, feed, folder, html, lifecycle, sitemap, wordpress
 from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
+from syndicate.ingest.writer import StoreWriter
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
 from syndicate.normalize.dedupe import MAX_HAMMING_LOOSE, TextSignature, hamming, same_story
 from syndicate.store import Store
@@ -98,11 +99,21 @@ async def run_source(
     backfill: int | None = None,
     on_entry: Callable[[Entry, Change], None] | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
+    writer: StoreWriter | None = None,
 ) -> PassResult:
-    """Run one pass. Never raises for source problems: they become a failed PassResult."""
+    """Run one pass. Never raises for source problems: they become a failed PassResult.
+
+    Its store calls run on `writer` (one thread shared by the passes running at once; a pass
+    without one gets its own), never on the event loop."""
+    if writer is None:
+        async with StoreWriter() as own:
+            return await run_source(
+                settings, source, store, fetcher, backfill=backfill, on_entry=on_entry,
+                progress=progress, writer=own,
+            )  # fmt: skip
     started = time.monotonic()
     now = datetime.now(UTC)
-    state = store.source_state(source.id)
+    state = await writer.run(store.source_state, source.id)
     # Until a pass succeeds, every pass is the first: one that failed halfway left a partial backlog.
     first_pass = not state.last_success_at
     limit = backfill or (
@@ -110,7 +121,7 @@ async def run_source(
     )
     route = route_for(source)
     backfilling = first_pass or bool(backfill)
-    ctx = IngestContext(settings, source, store, fetcher, state, backfilling, limit)
+    ctx = IngestContext(settings, source, store, fetcher, state, backfilling, limit, writer=writer)
     ctx.unconditional = bool(backfill)  # `fetch --backfill N` must read the listing, not get a 304
     announce_after = state.last_success_at - ANNOUNCE_MARGIN if state.last_success_at else None
     ctx.entry_url = source.feed_url if source.kind != "auto" else state.route_url
@@ -131,13 +142,7 @@ async def run_source(
                 and entry.published is not None
                 and _before(entry.published, announce_after)
             )
-            known = ctx.cached(entry.guid, entry.canonical_url)
-            article, change = store_article(
-                store, source.id, entry, backfilling or old_news, known=known
-            )
-            ctx.stored(entry, article)
-            if change is Change.NEW and ctx.watched:  # a few DB writes: off the event loop
-                await asyncio.to_thread(lifecycle.stored, ctx, entry, change, now)
+            change = await writer.run(_store, ctx, entry, backfilling or old_news, now)
             if change is Change.NEW:
                 result.new += 1
             elif change is Change.UPDATED:
@@ -168,7 +173,7 @@ async def run_source(
         failure = exc
         result.failed, result.error = True, f"{type(exc).__name__}: {exc}"
     if not result.failed:
-        _save_validators(ctx)
+        await _save_validators(ctx)
     if source.kind == "auto":
         result.route = state.route or route
     result.seconds = time.monotonic() - started
@@ -180,12 +185,25 @@ async def run_source(
         result.subscribed = await websub_subscriber.after_pass(
             settings, store, source, state, ctx.pending, fetcher.client
         )
-    _record(store, state, result, now, route, ctx, retry_after)
+    _record(state, result, now, route, ctx, retry_after)
+    await writer.run(store.save_source_state, state)
+    metrics.record_pass(result, state.last_result)
     listed = None if result.failed or ctx.not_modified or not _is_http(source) else ctx.found
     await source_health.after_pass(
-        settings, store, source, result, failure, seen, listed, state, retry_after
+        settings, store, source, result, failure, seen, listed, state, retry_after, run=writer.run
     )
     return result
+
+
+def _store(ctx: IngestContext, entry: Entry, backfill: bool, now: datetime) -> Change:
+    """One entry through the store (the writer thread's job): stored, folded, and a new
+    watched article's re-check schedule started."""
+    known = ctx.cached(entry.guid, entry.canonical_url)
+    article, change = store_article(ctx.store, ctx.source.id, entry, backfill, known=known)
+    ctx.stored(entry, article)
+    if change is Change.NEW and ctx.watched:
+        lifecycle.stored(ctx, entry, change, now)
+    return change
 
 
 def _before(published: datetime, when: datetime) -> bool:
@@ -268,13 +286,13 @@ def _fold_story(
             return
 
 
-def _save_validators(ctx: IngestContext) -> None:
+async def _save_validators(ctx: IngestContext) -> None:
     """Listing validators only once every item of the pass was stored (see IngestContext.pending)."""
     if ctx.failed_items:
         ctx.notes.insert(0, f"{ctx.failed_items} item(s) failed and will be retried next pass")
         return
     for resp in ctx.pending:
-        ctx.fetcher.remember(resp)
+        await ctx.remember(resp)
 
 
 async def _entries(ctx: IngestContext, route: str, now: datetime) -> AsyncIterator[Entry]:
@@ -303,7 +321,6 @@ def _log_fields(result: PassResult, outcome: str, state: SourceState) -> dict[st
 
 
 def _record(
-    store: Store,
     state: SourceState,
     result: PassResult,
     now: datetime,
@@ -311,6 +328,7 @@ def _record(
     ctx: IngestContext,
     retry_after: float | None = None,
 ) -> None:
+    """The pass's outcome into `state` (the caller saves it) and the log."""
     state.last_fetch_at = now
     if ctx.source.kind != "auto":
         state.route, state.route_reason = route, "configured"
@@ -347,8 +365,6 @@ def _record(
             result.seconds,
             extra=_log_fields(result, "ok", state),
         )
-    store.save_source_state(state)
-    metrics.record_pass(result, state.last_result)
 
 
 async def run_sources(
@@ -366,17 +382,28 @@ async def run_sources(
         for s in settings.sources
         if (source_ids is None and s.enabled) or (source_ids and s.id in source_ids)
     ]
-    if fetcher is not None:
-        return await _gather(settings, store, sources, fetcher, backfill, progress)
-    async with make_fetcher(settings, store) as own:
-        return await _gather(settings, store, sources, own, backfill, progress)
+    async with StoreWriter() as writer:  # one writer thread for all these passes
+        if fetcher is not None:
+            return await _gather(settings, store, sources, fetcher, backfill, progress, writer)
+        async with make_fetcher(settings, store) as own:
+            return await _gather(settings, store, sources, own, backfill, progress, writer)
 
 
-async def _gather(settings, store, sources, fetcher, backfill, progress) -> list[PassResult]:  # type: ignore[no-untyped-def]
+async def _gather(
+    settings, store, sources, fetcher, backfill, progress, writer
+) -> list[PassResult]:  # type: ignore[no-untyped-def]
     return list(
         await asyncio.gather(
             *(
-                run_source(settings, s, store, fetcher, backfill=backfill, progress=progress)
+                run_source(
+                    settings,
+                    s,
+                    store,
+                    fetcher,
+                    backfill=backfill,
+                    progress=progress,
+                    writer=writer,
+                )  # fmt: skip
                 for s in sources
             )
         )

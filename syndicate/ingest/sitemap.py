@@ -244,7 +244,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         ctx.tick(total)
         key = canonicalize_url(item.loc)
         window.add(key, published=item.published or item.lastmod)
-        old = ctx.known(None, key)
+        old = await ctx.lookup(None, key)
         if old is not None:
             fresh = item.lastmod or item.published
             if fresh is None or old.updated is None or fresh <= old.updated:
@@ -270,7 +270,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
             ctx.watch(entry)  # no <lastmod> will say it changed: re-check it (lifecycle.py)
         yield entry
         for r in page_responses:
-            ctx.fetcher.remember(r)
+            await ctx.remember(r)
     if not_articles:
         ctx.cursor["not_articles"] = (list(skip) + not_articles)[-MAX_NOT_ARTICLES:]
     if read_full:
