@@ -25,6 +25,7 @@ from syndicate.ingest.feed import (
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchResponse, host_key
 from syndicate.ingest.pages import HTML_ACCEPT
 from syndicate.ingest.sitemap import SitemapError, parse_sitemap, wanted_child
+from syndicate.ingest.url_shapes import is_article_url
 from syndicate.normalize.urls import canonicalize_url
 
 log = logging.getLogger("syndicate.ingest.discover")
@@ -369,7 +370,7 @@ async def _html(fetcher: Fetcher, base: str, doc: Any) -> Candidate:
         if not href:
             continue
         url = urljoin(base, href).split("#")[0]
-        if host_key(url) != host_key(base) or html_route.is_article_url(url, host_key(base)):
+        if host_key(url) != host_key(base) or is_article_url(url, host_key(base)):
             continue
         text = a.text_content().strip()
         path = urlsplit(url).path

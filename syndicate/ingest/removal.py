@@ -13,6 +13,7 @@ import lxml.html
 from lxml import etree
 
 from syndicate.ingest.fetcher import FetchResponse, host_key
+from syndicate.ingest.url_shapes import is_article_url
 
 # Titles and headings of not-found pages (id/en), as CMSs and themes word them. STRONG says so
 # outright; WEAK only counts in a short heading ("Tidak Ditemukan", "404"), since a headline
@@ -69,7 +70,6 @@ def redirected_away(request_url: str, final_url: str) -> str | None:
     req_segs, fin_segs = _segments(request_url), _segments(final_url)
     if fin_segs and len(fin_segs) < len(req_segs) and req_segs[: len(fin_segs)] == fin_segs:
         return "section listing"  # /berita/slug -> /berita
-    from syndicate.ingest.html import is_article_url  # html -> pages -> removal: import late
 
     words = {s.lower() for s in fin_segs}
     if words & SECTION_WORDS and not is_article_url(final_url, host_key(final_url)):
