@@ -202,15 +202,23 @@ def parse_byline(text: str, following: str | None = None) -> Byline | None:
 
 
 BYLINE_HINT = re.compile(rf"\b(?:{EDITOR_LABELS}|{STRONG_LABELS}|{WEAK_LABELS})\b", re.I)
-# A word every label contains, for a quick first look at each text of a page. It runs on the
-# case-folded text without re.I, so the engine skips ahead by first letter; "i" also stands
-# for what re.I matches it with ("ı", and "İ", which folds to "i" + a combining dot).
+# A word every label contains, for a quick first look at each text of a page.
 _LABEL_WORDS = (
     "by", "oleh", "edit", "redaktur", "penyunting", "penanggung", "laporan", "penulis",
     "peliput", "reporter", "wartawan", "pewarta", "kontributor", "koresponden", "jurnalis",
     "author",
 )  # fmt: skip
-_LABEL_WORD = re.compile("|".join(w.replace("i", "(?:i\u0307?|\u0131)") for w in _LABEL_WORDS))
+
+
+def casefold_words(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern finding any of `words` (lower case) in case-folded text: a quick first look
+    before a re.I pattern whose every match holds one of them. Without re.I the engine skips
+    ahead by first letter; "i" also stands for what re.I matches it with ("ı", and "İ", which
+    folds to "i" + a combining dot)."""
+    return re.compile("|".join(re.escape(w).replace("i", "(?:i\u0307?|\u0131)") for w in words))
+
+
+_LABEL_WORD = casefold_words(_LABEL_WORDS)
 
 
 def has_byline_label(text: str) -> bool:

@@ -139,6 +139,7 @@ def _ld_types(node: dict) -> set[str]:
 
 
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 def _jsonld_article(doc: etree._Element) -> dict | None:
@@ -148,7 +149,8 @@ def _jsonld_article(doc: etree._Element) -> dict | None:
         raw = (script.text or "").strip()
         if not raw:
             continue
-        raw = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", raw)
+        if "<![CDATA[" in raw or "]]>" in raw:  # the regex scans every position of a big blob
+            raw = _CDATA.sub("", raw)
         try:
             data = json.loads(raw, strict=False)
         except ValueError:

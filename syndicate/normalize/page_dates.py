@@ -47,6 +47,29 @@ _UPDATED_LABEL = re.compile(
     re.I,
 )
 
+# Quick first looks (most texts of a page hold no date): every match of _UPDATED_LABEL and
+# _RELATIVE_HINT holds one of these words, every match of _DATE_HINT a digit.
+_UPDATED_WORD = _authors.casefold_words(
+    ("diperbarui", "diperbaharui", "pembaruan", "diubah", "update", "modified")
+)
+_RELATIVE_WORD = _authors.casefold_words(
+    ("lalu", "ago", "kemarin", "yesterday", "hari ini", "today", "baru saja", "just now")
+)
+_DIGIT = re.compile(r"\d")
+
+
+def _updated_label(s: str) -> re.Match[str] | None:
+    return _UPDATED_LABEL.search(s) if _UPDATED_WORD.search(s.casefold()) else None
+
+
+def _relative_hint(s: str) -> bool:
+    return bool(_RELATIVE_WORD.search(s.casefold()) and _RELATIVE_HINT.search(s))
+
+
+def _date_hint(s: str) -> bool:
+    return bool(_DIGIT.search(s) and _DATE_HINT.search(s))
+
+
 # (datetime, whether the text carried an explicit offset, rule)
 Found = tuple[datetime | None, bool, str | None]
 
@@ -167,12 +190,12 @@ def _text_date(
             if not s or not s.strip():
                 continue
             seen += 1
-            upd = _UPDATED_LABEL.search(s)
+            upd = _updated_label(s)
             if upd:  # "Terbit 8 Januari 08:00, diperbarui 11:00": only what comes before counts
                 s = s[: upd.start()]
                 if not s.strip():
                     continue
-            if _DATE_HINT.search(s):
+            if _date_hint(s):
                 got = parse_date_ex(s, tz)
                 owner = el if where == "text" else el.getparent()
                 if relative is not None and (owner is None or _in_link_list(owner)):
@@ -223,7 +246,7 @@ def _own_relative(
         return None
     if s is None:
         s = el.text
-    if not s or not _RELATIVE_HINT.search(s) or _UPDATED_LABEL.search(s):
+    if not s or not _relative_hint(s) or _updated_label(s):
         return None
     got = parse_relative(s, now, tz)
     if got is None or not not_future(got, now) or _in_link_list(el) or in_sidebar(el):
@@ -284,7 +307,7 @@ def _updated_line(page: Page) -> Found:
         if not isinstance(el.tag, str):
             continue
         text = el.text or ""
-        m = _UPDATED_LABEL.search(text)
+        m = _updated_label(text)
         if not m:
             continue
         rest = text[m.end() :]

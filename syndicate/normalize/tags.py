@@ -104,15 +104,9 @@ def _tag_links(doc: etree._Element, title_el: etree._Element | None) -> list[str
     if not groups:
         return []
     boxes = list(groups)
-    if title_el is not None and len(boxes) > 1:
-        after = False
-        order: dict[object, int] = {}
-        for el in doc.iter():
-            if el is title_el:
-                after = True
-            elif after and el in groups:
-                order[el] = len(order)
-        later = [b for b in boxes if b in order]
+    if title_el is not None and len(boxes) > 1 and _under(title_el, doc):
+        title_at = _doc_position(title_el)
+        later = [b for b in boxes if b is not None and _doc_position(b) > title_at]
         if later:
             boxes = later
     return normalize_tags(groups[boxes[0]])
@@ -199,14 +193,14 @@ def _category_links(doc: etree._Element, title_el: etree._Element | None) -> lis
     if not groups:
         return []
     if title_el is not None:
-        after, seen = False, []
-        for el in doc.iter():
-            if el is title_el:
-                after = True
-            elif after and el in groups:
-                seen.append(el)
+        title_at = _doc_position(title_el) if _under(title_el, doc) else None
+        seen = sorted(
+            (at, n)
+            for n, at in enumerate(_doc_position(b) for b in order)
+            if title_at is not None and at > title_at
+        )
         if seen:
-            return normalize_tags(groups[seen[0]])
+            return normalize_tags(groups[order[seen[0][1]]])
         near = [b for b in order if title_el in b.iter() or title_el.getparent() is b]
         if near:
             return normalize_tags(groups[near[0]])
@@ -214,10 +208,27 @@ def _category_links(doc: etree._Element, title_el: etree._Element | None) -> lis
 
 
 _CRUMB_WORDS = {"breadcrumb", "breadcrumbs", "crumbs", "crumb", "jalur"}
-_CRUMB_XPATH = (
-    "//*[contains(@class, 'crumb') or contains(@class, 'jalur') or contains(@id, 'crumb')"
-    " or contains(@id, 'jalur')]"
+# Compiled once; testing @class/@id before contains() reads them only where they are set.
+_CRUMB_XPATH = etree.XPath(
+    "//*[@class and (contains(@class, 'crumb') or contains(@class, 'jalur'))"
+    " or @id and (contains(@id, 'crumb') or contains(@id, 'jalur'))]"
 )
+
+
+def _doc_position(el: etree._Element) -> tuple[int, ...]:
+    """Where `el` stands in document order, comparable between elements: its child indexes from
+    the root (an element's descendants and everything after it compare greater). Cheaper than
+    walking the whole tree to see which boxes come after the title."""
+    path = []
+    parent = el.getparent()
+    while parent is not None:
+        path.append(parent.index(el))
+        el, parent = parent, parent.getparent()
+    return tuple(reversed(path))
+
+
+def _under(el: etree._Element, doc: etree._Element) -> bool:
+    return el is doc or any(a is doc for a in el.iterancestors())
 
 
 def _is_crumbs(el: etree._Element | None) -> bool:
@@ -231,7 +242,7 @@ def _is_crumbs(el: etree._Element | None) -> bool:
 def _breadcrumb_section(doc: etree._Element, title: str) -> list[str]:
     """The section a breadcrumb trail names last ("Beranda / Daerah" -> Daerah; the article's own
     title as the last crumb is skipped, a first "Home" crumb never counts)."""
-    for el in doc.xpath(_CRUMB_XPATH):
+    for el in _CRUMB_XPATH(doc):
         if class_words(el) & _CRUMB_WORDS:
             items = [text_of(li) for li in el.iter("li")] or [text_of(a) for a in el.iter("a")]
             items = [i for i in items if i and fold_ws(i) != fold_ws(title)]

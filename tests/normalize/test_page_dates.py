@@ -2,10 +2,22 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from syndicate.models import Entry
 from syndicate.normalize.extract import extract_article
 from syndicate.normalize.page import parse_page
-from syndicate.normalize.page_dates import pick_dates
+from syndicate.normalize.page_dates import (
+    _DATE_HINT,
+    _RELATIVE_HINT,
+    _UPDATED_LABEL,
+    _date_hint,
+    _relative_hint,
+    _updated_label,
+    pick_dates,
+)
 from syndicate.normalize.title import pick_title
 
 PARA = "<p>" + "Pemerintah kota meresmikan pasar baru di pusat kota, kata wali kota. " * 3 + "</p>"
@@ -257,3 +269,30 @@ def test_relative_published_and_updated_on_one_line():
     entry = extract_article(_page("", line), "https://x.id/a", now=NOW)
     assert entry.published.isoformat() == "2026-01-08T05:00:00+08:00"
     assert entry.modified.isoformat() == "2026-01-08T09:00:00+08:00"
+
+
+_DATEISH = st.text(
+    alphabet=st.sampled_from(list("diperbaruhmoftlgkynsjwUDAPKTİıſ0123456789:/.- \n")), max_size=40
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Diperbarui: 9 Januari 2026", "DİPERBARUİ 11:20", "Last  Updated on", "2 jam yang LALU",
+     "kemarın 10.15", "HARİ İNİ", "Jumat, 9/1/2026", "tanpa tanggal", ""],
+)  # fmt: skip
+def test_quick_looks_answer_as_the_full_patterns(text: str) -> None:
+    _check_quick_looks(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DATEISH)
+def test_quick_looks_never_disagree_with_the_full_patterns(text: str) -> None:
+    _check_quick_looks(text)
+
+
+def _check_quick_looks(text: str) -> None:
+    quick, full = _updated_label(text), _UPDATED_LABEL.search(text)
+    assert (quick and quick.span()) == (full and full.span())
+    assert _relative_hint(text) == bool(_RELATIVE_HINT.search(text))
+    assert _date_hint(text) == bool(_DATE_HINT.search(text))

@@ -122,3 +122,26 @@ def test_pick_categories_direct():
 def test_keywords_split_on_semicolons_too():
     ld = '<script type="application/ld+json">{"@type": "NewsArticle", "keywords": "pasar; bitung,ekonomi"}</script>'
     assert pick_tags(_parsed(ld, ""))[0] == ["pasar", "bitung", "ekonomi"]
+
+
+def test_category_box_after_the_title_is_the_first_in_document_order():
+    # The outer box starts before the inner one although the inner one's link comes first.
+    above = '<div class="kicker"><a href="/kategori/daerah">Daerah</a></div>'
+    boxes = (
+        '<div class="meta"><p class="sub"><a href="/kategori/kesehatan">Kesehatan</a></p>'
+        '<a href="/kategori/berita">Berita</a></div>'
+    )
+    assert pick_categories(_parsed("", boxes, before=above)) == (["Berita"], "category-links")
+
+
+def test_tag_boxes_inside_and_after_the_headline_count_as_after_it():
+    above = '<div class="trending"><a href="/tag/banjir" rel="tag">Banjir</a></div>'
+    page = parse_page(
+        f"<html><body>{above}<article><h1>Imunisasi kejar <em class='tags'>"
+        '<a href="/tag/imunisasi" rel="tag">Imunisasi</a></em></h1>'
+        f"{PARA}</article></body></html>",
+        "https://x.id/a",
+    )
+    assert page is not None
+    pick_title(page)
+    assert pick_tags(page) == (["Imunisasi"], "tag-links")
