@@ -47,8 +47,12 @@ def meta_charset(body: bytes) -> str | None:
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 text that was decoded as windows-1252 or Latin-1, once or several times, also
     when only part of a line is broken ("Café â€œkopiâ€" -> "Café “kopi”"): ftfy."""
+    # The cheap checks first: every marker starts with "Â", "Ã" or "â" (str.isascii is O(1),
+    # a one-character `in` a fast scan; the regex over a whole page costs far more).
+    if text.isascii() or not ("\u00c3" in text or "\u00e2" in text or "\u00c2" in text):
+        return text
     if not _MOJIBAKE.search(text):
-        return text  # the cheap check first
+        return text
     import ftfy
 
     # Line by line, and only the lines that look broken: ftfy over a whole page is slow.

@@ -37,3 +37,14 @@ def test_decode_variants():
 def test_meta_charset_when_the_header_says_nothing():
     body = '<html><head><meta charset="windows-1252"></head><body>Caf\xe9</body></html>'
     assert "Café" in decode_html(body.encode("cp1252"), None)
+
+
+def test_each_marker_start_still_reaches_the_repair() -> None:
+    # The quick look checks for "Ã", "â" and "Â" before the marker regex: each must get through.
+    for good in ("Grüße aus Köln", "‘Kopi’ — enak", "« Bonjour »"):
+        broken = good.encode().decode("cp1252")
+        assert broken[0] in "ÃâÂ" or any(c in broken for c in "ÃâÂ")
+        assert repair_mojibake("Warga: " + broken) == "Warga: " + good
+    assert repair_mojibake("plain ascii line\n") == "plain ascii line\n"
+    assert repair_mojibake("Élève à l'école, café") == "Élève à l'école, café"
+    assert decode_html("<p>Grüße</p>".encode().decode("cp1252").encode()) == "<p>Grüße</p>"
