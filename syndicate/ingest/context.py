@@ -80,9 +80,10 @@ class IngestContext:
             return await asyncio.to_thread(fn, *args, **kwargs)
         return await self.writer.run(fn, *args, **kwargs)
 
-    async def remember(self, resp: FetchResponse) -> None:
-        """Save a processed response's validators (a store write) off the event loop."""
-        await self.write(self.fetcher.remember, resp)
+    async def remember(self, *responses: FetchResponse) -> None:
+        """Save processed responses' validators (store writes) off the event loop, in one job."""
+        if responses:
+            await self.write(_remember_all, self.fetcher, responses)
 
     @property
     def timezone(self) -> str:
@@ -180,3 +181,8 @@ class IngestContext:
         self.found += 1
         if self.progress:
             self.progress(self.found, total)
+
+
+def _remember_all(fetcher: Fetcher, responses: tuple[FetchResponse, ...]) -> None:
+    for resp in responses:
+        fetcher.remember(resp)

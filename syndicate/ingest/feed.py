@@ -265,8 +265,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         if entry.rules.get("updated") == "none":
             ctx.watch(page)  # the feed will not say when it changes: re-check it (lifecycle.py)
         yield page
-        for r in page_responses:
-            await ctx.remember(r)
+        await ctx.remember(*page_responses)
     ctx.window = window
     if after:
         ctx.cursor[ITEMS_CURSOR] = dict(list(after.items())[:ITEMS_KEPT])

@@ -304,8 +304,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         window.add(entry.canonical_url, published=entry.published)
         ctx.watch(entry)  # a listing never says an article changed: re-check it (lifecycle.py)
         yield entry
-        for r in responses:
-            await ctx.remember(r)
+        await ctx.remember(*responses)
     if not_articles:
         ctx.cursor["not_articles"] = (list(skip) + not_articles)[-500:]
     ctx.window = window

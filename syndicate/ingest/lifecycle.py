@@ -110,8 +110,7 @@ async def retried(ctx: IngestContext) -> AsyncIterator[Entry]:
         entry.guid = entry.guid or canonicalize_url(url)
         ctx.watch(entry)
         yield entry
-        for r in responses:
-            await ctx.remember(r)
+        await ctx.remember(*responses)
     if not retry:
         ctx.cursor.pop("retry_pages", None)
 
@@ -164,8 +163,7 @@ async def rechecked(ctx: IngestContext, now: datetime) -> AsyncIterator[Entry]:
         entry.guid = old.guid or entry.guid
         entry.canonical_url = old.canonical_url
         yield entry
-        for r in responses:
-            await ctx.remember(r)
+        await ctx.remember(*responses)
 
 
 def _advance(

@@ -291,8 +291,7 @@ async def _save_validators(ctx: IngestContext) -> None:
     if ctx.failed_items:
         ctx.notes.insert(0, f"{ctx.failed_items} item(s) failed and will be retried next pass")
         return
-    for resp in ctx.pending:
-        await ctx.remember(resp)
+    await ctx.remember(*ctx.pending)
 
 
 async def _entries(ctx: IngestContext, route: str, now: datetime) -> AsyncIterator[Entry]:

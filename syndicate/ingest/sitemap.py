@@ -269,8 +269,7 @@ async def collect(ctx: IngestContext) -> AsyncIterator[Entry]:
         if item.lastmod is None:
             ctx.watch(entry)  # no <lastmod> will say it changed: re-check it (lifecycle.py)
         yield entry
-        for r in page_responses:
-            await ctx.remember(r)
+        await ctx.remember(*page_responses)
     if not_articles:
         ctx.cursor["not_articles"] = (list(skip) + not_articles)[-MAX_NOT_ARTICLES:]
     if read_full:

@@ -25,9 +25,7 @@ def _where() -> tuple[bool, str]:
         return False, threading.current_thread().name
 
 
-def test_every_store_call_of_a_pass_runs_on_one_writer_thread(
-    corpus_server, store, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_store_calls_run_on_one_writer_thread(corpus_server, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     server = corpus_server("sulutaktual", "t0", "--quiet")
     settings = corpus_settings(store.url, {"s": server.base})
     calls: dict[str, list[tuple[bool, str]]] = {}
