@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import feedparser
+from lxml import etree
 
 from syndicate.boundary import MAX_TAGS
 from syndicate.ingest.context import IngestContext, Window
@@ -45,6 +46,15 @@ MAX_FEED_PAGES = 20
 # from the listing, so an item the feed repeats unchanged is not cleaned and stored again.
 ITEMS_CURSOR = "feed_items"
 ITEMS_KEPT = 1000
+# Tags read per item: the boundary keeps MAX_TAGS once duplicates and URL terms are gone.
+MAX_ITEM_TAGS = 4 * MAX_TAGS
+# Elements feedparser gathers into a per-item list, by local name (RSS, Atom, dc:, media:,
+# itunes:). Each tag goes through feedparser's _add_tag, which checks it against every tag so far.
+_LISTED = frozenset({"category", "subject", "link", "enclosure", "content", "thumbnail"})
+_LISTED_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:category|subject|link|enclosure|content|thumbnail)\b")
+# Elements whose text is a comma-separated list of tags (media:, itunes:keywords; <tags>).
+_KEYWORDS = frozenset({"keywords", "tags"})
+_KEYWORDS_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:keywords|tags)\b")
 
 
 class FeedParseError(Exception):
@@ -69,7 +79,65 @@ def parse_feed_date(raw: str | None) -> datetime | None:
     return dt
 
 
+def cap_feed(body: bytes, limit: int = MAX_ITEM_TAGS) -> bytes | None:
+    """The document with at most `limit` of each listed element under any one element (and at
+    most `limit` terms in a keywords list), re-serialised as UTF-8; None when nothing is over.
+
+    feedparser's tag list is quadratic: one item with 20,000 <category> elements cost 10 s of
+    CPU. A linear lxml pass runs first, only on documents that could be over (a byte count).
+    """
+    if len(_LISTED_TAG.findall(body)) <= limit and not (
+        body.count(b",") >= limit and _KEYWORDS_TAG.search(body)
+    ):
+        return None
+    root = _xml_root(body)
+    if root is None:
+        return None  # not XML at all: feedparser's loose parser gets the bytes as they are
+    over: list[Any] = []
+    for parent in root.iter():
+        seen: dict[str, int] = {}
+        for child in parent:
+            if not isinstance(child.tag, str):
+                continue  # comment, processing instruction, entity
+            name = child.tag.rpartition("}")[2]
+            if name in _KEYWORDS and child.text and child.text.count(",") >= limit:
+                child.text = ",".join(child.text.split(",", limit)[:limit])
+                over.append(None)
+            elif name in _LISTED:
+                seen[name] = seen.get(name, 0) + 1
+                if seen[name] > limit:
+                    over.append(child)
+    if not over:
+        return None
+    for child in over:
+        if child is not None:
+            child.getparent().remove(child)
+    out: bytes = etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True)
+    return out
+
+
+def _xml_root(body: bytes) -> Any:
+    """The parsed document, or a recovered one when it is not well-formed (a hostile feed need
+    not be valid XML, and feedparser's loose parser would still read its 20,000 tags)."""
+    for recover in (False, True):
+        parser = etree.XMLParser(
+            recover=recover, resolve_entities=False, no_network=True, load_dtd=False
+        )
+        try:
+            root = etree.fromstring(body, parser)
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        if root is not None:
+            return root
+    return None
+
+
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Any:
+    capped = cap_feed(body)
+    if capped is not None:
+        body = capped
+        # Re-serialised as UTF-8: a charset the server named no longer applies.
+        content_type = "application/xml; charset=utf-8"
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -130,7 +198,7 @@ def entry_from_item(
             seen.add(term)
             terms.append(term)
             # A hostile feed may carry 150,000 categories per item; the boundary keeps 50.
-            if len(terms) >= 4 * MAX_TAGS:
+            if len(terms) >= MAX_ITEM_TAGS:
                 break
     # Blogger's labels are the blog's sections (its menu), not tags; elsewhere <category>
     # terms are the post's tags (Ghost, WordPress: the page, when read, has the last word).
