@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -268,6 +269,15 @@ class DeliveryService:
         self.stopping = False
         self._room = asyncio.Event()
         self._flush_now = asyncio.Event()
+        # A claim hands its leased rows over here, under the lock, in its own thread: once
+        # stop() has taken what is here and set `_abandoned`, a claim that commits later gives
+        # its rows back itself. So a lease is always held by exactly one of: this list, the
+        # queue, a sender, or the claim that made it - never by a cancelled await.
+        self._claim_lock = threading.Lock()
+        self._claimed: list[tuple[DeliveryJob, Body]] = []
+        self._abandoned = False
+        self._claimer_task: asyncio.Task[None] | None = None
+        self._flusher_task: asyncio.Task[None] | None = None
 
     @property
     def workers(self) -> int:
@@ -278,10 +288,12 @@ class DeliveryService:
         return self.fed.settings.federation.delivery_lease
 
     def start(self) -> None:
+        self._claimer_task = asyncio.create_task(self._claimer(), name="ap-claimer")
+        self._flusher_task = asyncio.create_task(self._flusher(), name="ap-flusher")
         self.tasks = [
             asyncio.create_task(self._loop(self._poll_events, PEEK_EVERY), name="ap-events"),
-            asyncio.create_task(self._claimer(), name="ap-claimer"),
-            asyncio.create_task(self._flusher(), name="ap-flusher"),
+            self._claimer_task,
+            self._flusher_task,
             asyncio.create_task(self._loop(self._prune, PRUNE_EVERY), name="ap-prune"),
             *(
                 asyncio.create_task(self._worker(), name=f"ap-worker-{i}")
@@ -290,26 +302,64 @@ class DeliveryService:
         ]
 
     async def stop(self, grace: float = 5.0) -> None:
-        """Finish what is in flight (up to `grace` s), give back unstarted rows, flush results."""
+        """Stop claiming (a claim in progress may finish), give back every leased row not
+        sent, let sends in flight finish, and write their results back; all within about
+        `grace` s. A send still running then is cut off and its row given back too (it may
+        arrive twice, with the same activity id, as after a crash)."""
         self.stopping = True
         self.fed.wake()
         self._room.set()
-        queued = self.queue.drain()
         deadline = time.monotonic() + grace
+        unsent = self.queue.drain()
+        # Not cancelled mid-claim: its UPDATE would commit in the thread with nobody to give
+        # the rows back (leased until the lease ran out). If it takes too long, it is
+        # abandoned and gives them back itself when it ends.
+        if self._claimer_task is not None:
+            await _finish(self._claimer_task, deadline)
+        unsent += self._abandon_claims()
+        unsent += self.queue.drain()  # nothing is put there once stopping; kept for safety
+        await self._release(unsent)
         while self.in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        cut_off = list(self.in_flight.values())  # no outcome will come for these
         for t in self.tasks:
-            t.cancel()
+            if t is not self._flusher_task:
+                t.cancel()
         for t in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(self.fed.store.release_deliveries, queued)
+            if t is not self._flusher_task:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+        await self._release(cut_off)
         with contextlib.suppress(Exception):
             await asyncio.to_thread(self.follower.release)
+        # The flusher ends after its current write-back (never cancelled mid-batch unless it
+        # hangs); the last results go in one more batch.
+        self._flush_now.set()
+        if self._flusher_task is not None:
+            await _finish(self._flusher_task, max(deadline, time.monotonic() + 1.0))
         await self._flush()
         await self.sender.aclose()
         await self.fed.aclose()
+
+    def _abandon_claims(self) -> list[DeliveryJob]:
+        """From now on a claim that ends gives its own rows back; returns those handed over."""
+        with self._claim_lock:
+            self._abandoned = True
+            claimed, self._claimed = self._claimed, []
+        return [job for job, _body in claimed]
+
+    def _take_claimed(self) -> list[tuple[DeliveryJob, Body]]:
+        with self._claim_lock:
+            claimed, self._claimed = self._claimed, []
+        return claimed
+
+    async def _release(self, jobs: list[DeliveryJob]) -> None:
+        if not jobs:
+            return
+        try:
+            await asyncio.to_thread(self.fed.store.release_deliveries, jobs)
+        except Exception:
+            log.exception("delivery: giving back %d row(s) failed; their lease ends", len(jobs))
 
     async def _loop(self, step: Callable[[], Awaitable[bool]], every: float) -> None:
         while not self.stopping:
@@ -353,16 +403,28 @@ class DeliveryService:
             log.info("delivery: pruned %s", ", ".join(f"{n} {k}" for k, n in gone.items() if n))
         return False
 
-    def _claim(self, limit: int) -> list[tuple[DeliveryJob, Body]]:
+    def _claim(self, limit: int) -> int:
         """Lease due rows (in a thread) and serialise and hash each activity once per claim:
         every inbox gets the same bytes, signed as they are, and a refreshed Create is picked
-        up."""
+        up. The rows go to `_claimed`, or back to the database if stop() gave up waiting;
+        returns how many were handed over."""
         jobs = self.fed.store.claim_deliveries(limit, self.lease)
+        if not jobs:
+            return 0
         bodies: dict[str, Body] = {}
         for job in jobs:
             if job.activity_id not in bodies:
                 bodies[job.activity_id] = Body.of(job.payload)
-        return [(job, bodies[job.activity_id]) for job in jobs]
+        with self._claim_lock:
+            if not self._abandoned:
+                self._claimed.extend((job, bodies[job.activity_id]) for job in jobs)
+                return len(jobs)
+        log.info("delivery: a claim ended after the stop; giving back %d row(s)", len(jobs))
+        try:
+            self.fed.store.release_deliveries(jobs)
+        except Exception:  # nobody awaits this any more; the lease ends by itself
+            log.exception("delivery: giving back %d row(s) failed; their lease ends", len(jobs))
+        return 0
 
     async def _claimer(self) -> None:
         beat = getattr(self.state, "beat", None)
@@ -373,21 +435,27 @@ class DeliveryService:
             if beat:
                 beat(HEARTBEAT, 60.0)
             room = capacity - self.queue.qsize()
-            jobs: list[tuple[DeliveryJob, Body]] = []
+            got = 0
             if room > 0:
                 try:
-                    jobs = await asyncio.to_thread(self._claim, room)
+                    got = await asyncio.to_thread(self._claim, room)
                 except Exception:
                     log.exception("delivery: claiming failed; retrying")
+            if self.stopping:
+                return  # stop() gives back what this claim handed over
             now = time.monotonic()
-            for job, body in jobs:
+            for job, body in self._take_claimed():
                 self.queue.put_nowait((job, body, now))
-            if jobs and len(jobs) == room:
+            if got and got == room:
                 self._room.clear()
+                if self.stopping:
+                    return
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._room.wait(), 1.0)
                 continue
             self.fed.wake_event.clear()
+            if self.stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.fed.wake_event.wait(), 1.0)
 
@@ -432,7 +500,7 @@ class DeliveryService:
                 self._flush_now.set()
 
     async def _flusher(self) -> None:
-        while True:
+        while not self.stopping:
             self._flush_now.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_now.wait(), FLUSH_EVERY)
@@ -445,7 +513,16 @@ class DeliveryService:
         try:
             await asyncio.to_thread(self.fed.store.finish_deliveries, batch)
         except Exception:
-            log.exception("delivery: writing %d result(s) failed; they will be retried", len(batch))
+            log.exception("delivery: writing %d result(s) failed; will try again", len(batch))
+            self.results[:0] = batch  # the next write-back (or the lease running out) has them
+
+
+async def _finish(task: asyncio.Task[None], deadline: float) -> None:
+    """Let `task` end by itself until `deadline` (time.monotonic()), then cancel it."""
+    await asyncio.wait({task}, timeout=max(0.0, deadline - time.monotonic()))
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
 
 
 def start(state: HostState) -> DeliveryService:
