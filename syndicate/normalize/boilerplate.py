@@ -104,6 +104,35 @@ _UPDATE_NOTE = re.compile(
     re.I | re.S,
 )
 
+# What closes a page rather than its article, in the languages of the open web: copyright and
+# rights notes, calls to subscribe, follow, join or support, share/print/comment prompts, photo
+# credits, date and category lines, related-content headings and contact lines. Dropped only as a
+# run of short blocks at the very end of the body.
+_TRAILER = re.compile(
+    r"©|\(c\)\s*\d{4}|\bcopyright|all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|"
+    r"todos\s+los\s+derechos|tous\s+droits\s+réservés|hak\s+cipta|tutti\s+i\s+diritti|"
+    r"wszelkie\s+prawa|"
+    r"\b(?:subscri\w*|suscr[ií]\w*|abonnez|abonnieren\s+sie|jetzt\s+abonnieren|abonnement|"
+    r"newsletter|sign\s+up|s[ií]gu?e?nos|folge\s+(?:uns|mir)|folgen\s+sie\s+uns|"
+    r"follow\s+(?:us|\w+(?:\s+\w+)?\s+on)|únete|download\s+(?:the|our)|apps?\s+for\s+ios|"
+    r"canal\s+de\s+(?:telegram|youtube|whatsapp)|support(?:ing)?\s+(?:our|us)|unterstütze|"
+    r"hazte\s+miembro|become\s+a\s+(?:member|patron|subscriber))\b|"
+    r"\b(?:e-?mail|telefon|tel\.|fax|phone)\s*:|"
+    r"^\s*(?:(?:share|teilen|drucken|print|imprimer|permalien|kommentare?\b.*|"
+    r"keine\s+kommentare.*|leave\s+a\s+(?:comment|reply).*|\d+\s+comments?|"
+    r"möchten\s+sie\s+(?:den|diesen)\s+artikel\s+teilen\??|"
+    r"war\s+(?:der|dieser)\s+artikel\s+(?:nützlich|hilfreich)\?.*)\s*$|"
+    r"(?:titelbild|beitragsbild|bildquelle|bildnachweis|fotos?|photos?|crédits?\s+photos?|"
+    r"photo\s+credits?|image\s+credits?|cover\s+image)\s*:|"
+    r"(?:publiziert|veröffentlicht|aktualisiert|erschienen|updated|published|posted|"
+    r"last\s+modified|kategorien?|categor(?:y|ies)|filed\s+under|schlagwörter|news\s+date)\b"
+    r"[^.!?]{0,80}$|"
+    r"(?:lesen\s+sie\s+auch|weitere\s+(?:informationen|infos|artikel|beiträge|themen)|"
+    r"mehr\s+themen|weiterführende?\s+links?|.{0,30}könnte\s+(?:dich|sie|euch)\s+auch\s+"
+    r"interessieren)\b.{0,40}$)",
+    re.I | re.S,
+)
+
 
 # --------------------------------------------------------------------------- the tree
 
@@ -257,6 +286,8 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
         and (
             _PROMO.search(out[-1].text)
             or _UPDATE_NOTE.match(out[-1].text)
+            or len(out[-1].text) < 300
+            and _TRAILER.search(out[-1].text)
             or out[-1].kind in _HEADING_KINDS  # a heading over nothing: its list was dropped
         )
     ):

@@ -103,3 +103,32 @@ def test_prune_page_never_drops_a_protected_box():
     isi = body.find(".//div[@class='isi']")
     prune_page(body, {isi, *isi.iterancestors()})
     assert STORY.strip() in body.text_content() and "Populer" not in body.text_content()
+
+
+def test_a_run_of_trailers_at_the_end_goes_in_any_language():
+    # Copyright, subscribe/follow/support calls, photo credits, share and comment prompts,
+    # category lines, contact lines and related headings close a page, not its article.
+    last = "Die Feuerwehr war mit 40 Kräften vor Ort, verletzt wurde niemand."
+    trailers = [
+        "Titelbild: Geyres Christophe/ABACA/picture-alliance",
+        "Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas las novedades",
+        "Follow The Gleaner on Twitter and Instagram @JamaicaGleaner.",
+        "Subscribe now to our eNATION edition for the full story.",
+        "Möchten Sie den Artikel teilen?",
+        "Keine Kommentare (Kommentare erscheinen erst nach unserer Freigabe)",
+        "Kategorie: News, open3",
+        "Felix Losada E-Mail: presse@example.org Telefon: +49 40 300 30",
+        "Das Thema könnte dich auch interessieren:",
+        "© 2022, Example News. This article is the copyrighted property of Example News.",
+    ]
+    kept, _ = clean_blocks([_p(STORY), _p(last), *(_p(t) for t in trailers)])
+    assert _texts(kept) == [STORY, last]
+
+
+def test_trailer_words_inside_the_body_or_in_long_text_stay():
+    # Only a run at the very end goes: the same words mid-body, or in a long closing
+    # paragraph, are the article's.
+    mid = "Warga diminta mengikuti informasi resmi; subscribe tidak diperlukan untuk membaca."
+    long_end = "Kepala dinas mengatakan newsletter warga akan terbit tiap bulan. " * 6
+    kept, _ = clean_blocks([_p(STORY), _p(mid), _p(long_end)])
+    assert _texts(kept) == [STORY, mid, long_end]
