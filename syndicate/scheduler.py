@@ -1,11 +1,13 @@
 """The ingest scheduler: every enabled source polled once per interval by the whole cluster.
 
-The schedule lives in the database (store/leases.py): each node, every TICK seconds, claims the
-due sources nobody holds (a lease), runs their passes, renews the leases while they run, and
+The schedule lives in the database (store/leases.py): each node claims the due sources nobody
+holds (a lease), runs their passes, renews the leases while they run, and
 then stores the next run (interval + jitter, or the backoff time after a failure) and frees the
 lease. With one node this is a plain per-source schedule; with several, each source is still
 polled once per interval, and a node that dies hands its sources to the others when its leases
-run out. Passes of one source never overlap: the lease is the lock.
+run out. Passes of one source never overlap: the lease is the lock. Between looks the loop sleeps until
+the first source can be claimed, or until woken (a reload, a pass ending, stop), at most MAX_IDLE
+(another node may change the shared schedule).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from syndicate.config import Settings, SourceSettings
 from syndicate.ingest.fetcher import Fetcher
@@ -26,7 +30,9 @@ from syndicate.websub_subscriber import fallback_interval
 
 log = logging.getLogger("syndicate.scheduler")
 HEARTBEAT = "scheduler"
-TICK = 1.0  # seconds between looks for due sources
+TICK = 1.0  # seconds before the next look after a database error
+MAX_IDLE = 30.0  # longest sleep between looks: other nodes' changes, the 60 s heartbeat
+MIN_IDLE = 0.1  # shortest: a due source another node is claiming right now is not a hot loop
 LEASE = timedelta(seconds=60)  # renewed every LEASE/3 while a pass runs
 MAX_PASSES = 16  # passes one node runs at once; the fetcher's limits pace the requests
 
@@ -34,6 +40,27 @@ MAX_PASSES = 16  # passes one node runs at once; the fetcher's limits pace the r
 def _jitter(interval: timedelta) -> float:
     # Spread polls so a dozen sources on one host do not fire in the same second.
     return random.uniform(0, min(60.0, max(1.0, interval.total_seconds() * 0.1)))
+
+
+def idle_seconds(
+    now: datetime, leases: dict[str, dict[str, Any]], ids: Iterable[str], limit: float = MAX_IDLE
+) -> float:
+    """Seconds until the first of `ids` can be claimed (due, its lease free), within
+    [MIN_IDLE, limit]; `leases` are the store's rows (store.source_leases())."""
+    first: datetime | None = None
+    for sid in ids:
+        row = leases.get(sid)
+        if row is None or row.get("next_run_at") is None:
+            continue
+        when = max(_aware(row["next_run_at"]), _aware(row.get("lease_until") or row["next_run_at"]))
+        first = when if first is None else min(first, when)
+    if first is None:
+        return limit
+    return min(limit, max(MIN_IDLE, (first - now).total_seconds()))
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class IngestScheduler:
@@ -61,6 +88,7 @@ class IngestScheduler:
         self._closing: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._paused = False
+        self._wake = asyncio.Event()  # set: look for due sources now
         self._next: dict[str, datetime] = {}  # last known next run per source (for pages)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -74,6 +102,11 @@ class IngestScheduler:
     def pause(self) -> None:
         """No new passes from now on (shutdown); running ones continue."""
         self._paused = True
+        self.wake()
+
+    def wake(self) -> None:
+        """Look for due sources now rather than at the next planned time."""
+        self._wake.set()
 
     async def shutdown(self) -> None:
         """Cancel what still runs (after the service's grace), free its leases, close clients."""
@@ -129,17 +162,34 @@ class IngestScheduler:
         renewed = asyncio.get_running_loop().time()
         while not self._paused:
             self._beat(HEARTBEAT, 60.0)
+            self._wake.clear()  # before the look: a wake during it is not lost
+            now_mono = asyncio.get_running_loop().time()
             try:
-                now_mono = asyncio.get_running_loop().time()
                 if self.running and now_mono - renewed >= renew_every:
                     await asyncio.to_thread(
                         self.store.renew_sources, self.node, set(self.running), self.lease
                     )
                     renewed = now_mono
                 await self._claim_due()
+                wait = await asyncio.to_thread(self._until_due)
             except Exception:  # a database hiccup must not end the schedule
                 log.exception("scheduler: claiming sources failed; retrying")
-            await asyncio.sleep(TICK)
+                wait = TICK
+            if self.running:  # leases are renewed on time
+                wait = min(wait, max(MIN_IDLE, renewed + renew_every - now_mono))
+            await self._idle(wait)
+
+    def _until_due(self) -> float:
+        if len(self.running) >= MAX_PASSES:
+            return MAX_IDLE  # no room: a pass ending wakes the loop
+        ids = [sid for sid in self.source_jobs() if sid not in self.running]
+        return idle_seconds(datetime.now(UTC), self.store.source_leases(), ids, MAX_IDLE)
+
+    async def _idle(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if woken (cancellable: shutdown cancels the loop here)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
 
     async def _claim_due(self) -> None:
         room = MAX_PASSES - len(self.running)
@@ -196,6 +246,7 @@ class IngestScheduler:
                 when = datetime.now(UTC) + timedelta(seconds=60)
         self._next[source_id] = when
         await asyncio.to_thread(self.store.finish_source, source_id, self.node, when)
+        self.wake()  # a slot is free and the schedule changed
 
     # ---- reload -----------------------------------------------------------------------------
 
@@ -218,6 +269,7 @@ class IngestScheduler:
             when = now + timedelta(seconds=_jitter(settings.interval(new[sid])))
             self.store.reschedule_source(sid, when)
             self._next[sid] = when
+        self.wake()  # new sources are due now, re-timed ones maybe sooner
         return sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys())
 
     def _replace_fetcher(self) -> None:

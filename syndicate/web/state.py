@@ -34,6 +34,9 @@ class Schedule(Protocol):
 
     def next_run(self, source_id: str) -> datetime | None: ...
 
+    def wake(self) -> None:
+        """Look for due sources now (the scheduler otherwise sleeps until its next run)."""
+
 
 @dataclass
 class ReloadStatus:

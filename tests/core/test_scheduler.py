@@ -144,3 +144,59 @@ async def test_reload_starts_new_sources_and_stops_removed_ones(tmp_path: Path) 
     finally:
         await sched.shutdown()
     store.close()
+
+
+def test_idle_seconds_is_the_wait_until_the_first_claimable_source() -> None:
+    from datetime import timedelta
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    rows = {
+        "soon": {"next_run_at": now + timedelta(seconds=12), "lease_until": None},
+        "held": {"next_run_at": now, "lease_until": now + timedelta(seconds=5)},  # other node
+        "late": {"next_run_at": (now + timedelta(hours=2)).replace(tzinfo=None)},  # naive UTC
+    }
+    idle = scheduler_module.idle_seconds
+    assert idle(now, rows, ["soon", "late"], limit=600) == 12
+    assert idle(now, rows, ["soon", "held"], limit=600) == 5
+    assert idle(now, rows, ["late"], limit=600) == 600
+    assert idle(now, rows, ["late"], limit=10_000) == 7200
+    assert idle(now, rows, ["unknown"], limit=600) == 600
+    overdue = {"x": {"next_run_at": now - timedelta(minutes=5), "lease_until": None}}
+    assert idle(now, overdue, ["x"]) == scheduler_module.MIN_IDLE
+
+
+def one_source(tmp_path: Path, interval: str) -> object:
+    data = settings(tmp_path, interval).model_dump(exclude={"path"})  # type: ignore[attr-defined]
+    data["sources"] = data["sources"][:1]
+    return settings_from_dict(data)
+
+
+async def test_an_idle_scheduler_sleeps_until_the_next_run_and_a_reload_wakes_it(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    # No polling left to rely on: were the loop still waking every TICK, "extra" would wait 1 h.
+    monkeypatch.setattr(scheduler_module, "TICK", 3600.0)
+    monkeypatch.setattr(scheduler_module, "MAX_IDLE", 3600.0)
+    s = one_source(tmp_path, "1h")
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    sched = IngestScheduler(s, store)
+    waits: list[float] = []
+    real_idle = sched._idle
+
+    async def recording(seconds: float) -> None:
+        waits.append(seconds)
+        await real_idle(seconds)
+
+    monkeypatch.setattr(sched, "_idle", recording)
+    sched.start()
+    try:
+        await until(lambda: "good" in sched.last_results and not sched.running)
+        await until(lambda: len(waits) >= 2 and waits[-1] > 3000)  # the next run, 1 h away
+        data = s.model_dump(exclude={"path"})  # type: ignore[attr-defined]
+        data["sources"].append({**data["sources"][0], "id": "extra", "name": "Extra"})
+        sched.reload(settings_from_dict(data))
+        await until(lambda: "extra" in sched.last_results)
+    finally:
+        await sched.shutdown()
+    assert sched._loop_task is not None and sched._loop_task.done()
+    store.close()
