@@ -133,6 +133,37 @@ _TRAILER = re.compile(
     re.I | re.S,
 )
 
+# A line that is only a date (and time): the page's dateline, shown again in the text box.
+_DATE_LINE = re.compile(
+    r"^\W*(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w{3,10}\.?\s+\d{4}|"
+    r"\w{3,10}\.?\s+\d{1,2},?\s+\d{4})"
+    r"(?:,?\s*(?:um\s+)?\d{1,2}[:.]\d{2}(?:\s*(?:uhr|am|pm|wib|wita|wit))?)?\W*$",
+    re.I,
+)
+# "Aktualisiert: 11.04.2020", "Stand: 25.01.2022", "Published on 3 May 2021".
+_DATED_META = re.compile(
+    r"^\s*(?:publiziert|veröffentlicht|veröffentlichung|aktualisiert|stand|erschienen|updated|"
+    r"published|posted|last\s+modified|actualizado|publicado|mis\s+à\s+jour|publié|diperbarui|"
+    r"diterbitkan)\b\s*(?:am|on|le|el|pada)?\s*:?\s*\d",
+    re.I,
+)
+# An advertising or affiliate disclosure over the text ("*Werbung", "Anzeige, enthält Affiliate
+# Links", "... erhält ggf. eine Provision").
+_DISCLOSURE = re.compile(
+    r"^\W*(?:werbung|anzeige|advertorial|sponsored|affiliate|publicidad|publicité|annonce)\b|"
+    r"\baffiliate[\s-]links?\b|\bprovision\b",
+    re.I,
+)
+
+
+def _dateline(t: str) -> bool:
+    return len(t) <= 40 and bool(_DATE_LINE.match(t)) or len(t) <= 60 and bool(_DATED_META.match(t))
+
+
+def _head_noise(t: str) -> bool:
+    """A dateline, dated note or disclosure among the first blocks."""
+    return _dateline(t) or len(t) <= 200 and bool(_DISCLOSURE.search(t))
+
 
 # --------------------------------------------------------------------------- the tree
 
@@ -279,18 +310,7 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             continue
         out.append(b)
     out = _cut_related_tail([b for b in out if not _link_block(b)])
-    while (
-        out
-        and out[-1].text
-        and len(out[-1].text) < 400
-        and (
-            _PROMO.search(out[-1].text)
-            or _UPDATE_NOTE.match(out[-1].text)
-            or len(out[-1].text) < 300
-            and _TRAILER.search(out[-1].text)
-            or out[-1].kind in _HEADING_KINDS  # a heading over nothing: its list was dropped
-        )
-    ):
+    while out and _closing(out[-1]):
         out.pop()
     bylines: list[_authors.Byline] = []
     text_idx = [i for i, b in enumerate(out) if b.text]
@@ -305,10 +325,28 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             if i in text_idx[-3:] and (_CREDIT.match(b.text) or _PROMO.search(b.text)):
                 continue
         keep.append(b)
-    return keep, bylines
+    # The first few text blocks: a dateline, a dated note or a disclosure is the page's, not text.
+    head = {id(b) for b in [b for b in keep if b.text][:_HEAD_BLOCKS] if _head_noise(b.text)}
+    return [b for b in keep if id(b) not in head], bylines
+
+
+def _closing(b: Block) -> bool:
+    """A block that closes the page rather than the article, when it is the body's last."""
+    t = b.text
+    if not t or len(t) >= 400:
+        return False
+    return bool(
+        _PROMO.search(t)
+        or _UPDATE_NOTE.match(t)
+        or len(t) < 300
+        and _TRAILER.search(t)
+        or _dateline(t)
+        or b.kind in _HEADING_KINDS  # a heading over nothing: its list was dropped
+    )
 
 
 _HEADING_KINDS = {"h3", "h4", "h5", "h6"}
+_HEAD_BLOCKS = 4
 
 
 def _link_block(b: Block) -> bool:

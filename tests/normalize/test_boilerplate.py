@@ -132,3 +132,19 @@ def test_trailer_words_inside_the_body_or_in_long_text_stay():
     long_end = "Kepala dinas mengatakan newsletter warga akan terbit tiap bulan. " * 6
     kept, _ = clean_blocks([_p(STORY), _p(mid), _p(long_end)])
     assert _texts(kept) == [STORY, mid, long_end]
+
+
+def test_datelines_and_disclosures_among_the_first_blocks_go():
+    # The page's date shown again in the text box, a dated note and an affiliate disclosure
+    # are the page's; a date inside a sentence is the article's.
+    dated = "Pada 8 Januari 2026 warga Lembeh menerima bantuan beras dari pemerintah kota."
+    blocks = [
+        _p("Anzeige, enthält Affiliate Links"),
+        _p("31.10.2023 14:08"),
+        _p("Aktualisiert: 11.04.2020, 10:27"),
+        _p(dated),
+        _p(STORY),
+        _p("Stand: 25.01.2022"),
+    ]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [dated, STORY]
