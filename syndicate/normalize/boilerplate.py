@@ -114,8 +114,9 @@ _TRAILER = re.compile(
     r"wszelkie\s+prawa|"
     r"\b(?:subscri\w*|suscr[ií]\w*|abonnez|abonnieren\s+sie|jetzt\s+abonnieren|abonnement|"
     r"newsletter|sign\s+up|s[ií]gu?e?nos|folge\s+(?:uns|mir)|folgen\s+sie\s+uns|"
-    r"follow\s+(?:us|\w+(?:\s+\w+)?\s+on)|únete|download\s+(?:the|our)|apps?\s+for\s+ios|"
-    r"canal\s+de\s+(?:telegram|youtube|whatsapp)|support(?:ing)?\s+(?:our|us)|unterstütze|"
+    r"follow\s+(?:us|\w+(?:\s+\w+)?\s+on)|únete|download\s+(?:the|our)\s+(?:\S+\s+){0,2}apps?|apps?\s+for\s+ios|"
+    r"canal\s+de\s+(?:telegram|youtube|whatsapp)|support(?:ing)?\s+(?:our|us)|"
+    r"unterstütze\s+(?:uns|unser\w*|\S+\s+(?:bereits\s+)?mit\s+\d)|"
     r"hazte\s+miembro|become\s+a\s+(?:member|patron|subscriber))\b|"
     r"\b(?:e-?mail|telefon|tel\.|fax|phone)\s*:|"
     r"^\s*(?:(?:share|teilen|drucken|print|imprimer|permalien|kommentare?\b.*|"
@@ -326,27 +327,31 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
                 continue
         keep.append(b)
     # The first few text blocks: a dateline, a dated note or a disclosure is the page's, not text.
-    head = {id(b) for b in [b for b in keep if b.text][:_HEAD_BLOCKS] if _head_noise(b.text)}
-    return [b for b in keep if id(b) not in head], bylines
+    # The last few: a trailer between other closing lines (a share prompt above a rating).
+    texts = [b for b in keep if b.text]
+    drop = {id(b) for b in texts[:_HEAD_BLOCKS] if _head_noise(b.text)}
+    drop |= {id(b) for b in texts[-_TAIL_BLOCKS:] if _closing_text(b.text)}
+    return [b for b in keep if id(b) not in drop], bylines
 
 
 def _closing(b: Block) -> bool:
     """A block that closes the page rather than the article, when it is the body's last."""
-    t = b.text
-    if not t or len(t) >= 400:
-        return False
-    return bool(
-        _PROMO.search(t)
-        or _UPDATE_NOTE.match(t)
-        or len(t) < 300
-        and _TRAILER.search(t)
-        or _dateline(t)
-        or b.kind in _HEADING_KINDS  # a heading over nothing: its list was dropped
+    # A heading over nothing: its list was dropped.
+    return bool(b.text) and (
+        _closing_text(b.text) or b.kind in _HEADING_KINDS and len(b.text) < 400
     )
+
+
+def _closing_text(t: str) -> bool:
+    if len(t) >= 400:
+        return False
+    trailer = len(t) < 300 and _TRAILER.search(t)
+    return bool(_PROMO.search(t) or _UPDATE_NOTE.match(t) or trailer or _dateline(t))
 
 
 _HEADING_KINDS = {"h3", "h4", "h5", "h6"}
 _HEAD_BLOCKS = 4
+_TAIL_BLOCKS = 4
 
 
 def _link_block(b: Block) -> bool:

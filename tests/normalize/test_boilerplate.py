@@ -126,12 +126,25 @@ def test_a_run_of_trailers_at_the_end_goes_in_any_language():
 
 
 def test_trailer_words_inside_the_body_or_in_long_text_stay():
-    # Only a run at the very end goes: the same words mid-body, or in a long closing
-    # paragraph, are the article's.
+    # Only the last few blocks are looked at: the same words earlier in the body, or in a
+    # long closing paragraph, are the article's.
     mid = "Warga diminta mengikuti informasi resmi; subscribe tidak diperlukan untuk membaca."
+    more = [
+        f"Paragraf {i}: nelayan Lembeh menunggu bantuan berikutnya dari dinas." for i in range(4)
+    ]
     long_end = "Kepala dinas mengatakan newsletter warga akan terbit tiap bulan. " * 6
-    kept, _ = clean_blocks([_p(STORY), _p(mid), _p(long_end)])
-    assert _texts(kept) == [STORY, mid, long_end]
+    blocks = [_p(STORY), _p(mid), *(_p(t) for t in more), _p(long_end)]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, mid, *more, long_end]
+
+
+def test_a_trailer_among_the_last_blocks_goes_even_between_others():
+    # A share prompt above a rating line that is no trailer: the prompt still goes.
+    last = "Die Feuerwehr war mit 40 Kräften vor Ort, verletzt wurde niemand."
+    rating = "4,73 von 5 bei 95 Stimmen"
+    blocks = [_p(STORY), _p(last), _p("Möchten Sie den Artikel teilen?"), _p(rating)]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, last, rating]
 
 
 def test_datelines_and_disclosures_among_the_first_blocks_go():
@@ -148,3 +161,14 @@ def test_datelines_and_disclosures_among_the_first_blocks_go():
     ]
     kept, _ = clean_blocks(blocks)
     assert _texts(kept) == [dated, STORY]
+
+
+def test_closing_prose_with_trailer_like_verbs_stays():
+    # "unterstütze" as a verb and "download the script" are prose, not a call to support the
+    # outlet or to get its app.
+    ends = [
+        "Zwei Jahre zuvor hat er erklärt, dass er die Therapie bei Kindern unterstütze.",
+        "You can clone or download the entire script over at the git repo.",
+    ]
+    kept, _ = clean_blocks([_p(STORY), *(_p(t) for t in ends)])
+    assert _texts(kept) == [STORY, *ends]
