@@ -134,6 +134,27 @@ _TRAILER = re.compile(
     re.I | re.S,
 )
 
+# Lines that point elsewhere or label nothing, anywhere in the body, in the languages of the open
+# web: "Lesen Sie auch", "Veja também:", "PUEDES VER: ...", "Read more", a bare "Anzeige",
+# "Weitere Informationen", "Quellenangaben:", "Inhaltsverzeichnis".
+_POINTER = re.compile(
+    r"^\s*(?:lesen\s+sie\s+(?:auch|mehr)|lies\s+auch|veja\s+também|leia\s+também|puedes\s+ver|"
+    r"lee\s+también|ver\s+también|mira\s+también|voir\s+aussi|(?:à\s+)?lire\s+aussi|read\s+more|"
+    r"leggi\s+anche|czytaj\s+(?:także|też|więcej)|zobacz\s+(?:także|też))\b\s*[:\-–]?",
+    re.I,
+)
+_LABEL_NOISE = re.compile(
+    r"^\s*-*\s*(?:anzeige|werbung|publicidad|publicité|reklama|pubblicità)\s*-*\s*$|"
+    r"^\s*(?:photo\s+credits|quellenangaben|quellen\s+ausblenden|weitere\s+informationen|"
+    r"weiterführende\s+informationen|mehr\s+zum\s+thema|inhaltsverzeichnis)\s*:?\s*$",
+    re.I,
+)
+# A credit or source line: "(Bild: Dieter Stork)", "Quelle: dpa-AFX", "Credits: Amazon".
+_CREDIT_LINE = re.compile(
+    r"^\s*[(\[]?\s*(?:photo\s+credits?|credits?|crédits?(?:\s+photos?)?|bild(?:quelle|nachweis)?|"
+    r"fotos?|titelbild|beitragsbild|foto\s*credit|fotocredit|quellen?|fuente|source)\b\s*[:/.\-–]",
+    re.I,
+)
 # A line that is only a date (and time): the page's dateline, shown again in the text box.
 _DATE_LINE = re.compile(
     r"^\W*(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w{3,10}\.?\s+\d{4}|"
@@ -304,9 +325,13 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             # "Baca Juga:" + link in one paragraph, or a label followed by a list of links.
             skip_next_list = len(t) < 30
             continue
-        if NOISE.match(t):
+        if NOISE.match(t) or _LABEL_NOISE.match(t) or len(t) <= 100 and _POINTER.match(t):
             continue
-        if len(t) < 200 and CAPTION.match(t) or len(t) < 300 and CREDITED_CAPTION.search(t):
+        if (
+            len(t) < 200
+            and (CAPTION.match(t) or _CREDIT_LINE.match(t))
+            or (len(t) < 300 and CREDITED_CAPTION.search(t))
+        ):
             _caption_figure(out, t)
             continue
         out.append(b)

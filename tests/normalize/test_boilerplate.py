@@ -172,3 +172,23 @@ def test_closing_prose_with_trailer_like_verbs_stays():
     ]
     kept, _ = clean_blocks([_p(STORY), *(_p(t) for t in ends)])
     assert _texts(kept) == [STORY, *ends]
+
+
+def test_pointer_label_and_credit_lines_anywhere_in_the_body_go():
+    # "Lesen Sie auch", "PUEDES VER: ...", a bare "Anzeige", "Weitere Informationen" and a
+    # credit or source line are the page's, wherever they stand.
+    blocks = [
+        _p(STORY),
+        _p("PUEDES VER: ¿Qué es la Sunedu y para qué sirve?"),
+        _p("- Anzeige-"),
+        _p("(Bild: Dieter Stork)"),
+        _p("Lesen Sie auch"),
+        _p("Weitere Informationen"),
+        _p("Quelle: dpa-AFX"),
+        _p(STORY + " Bantuan kedua menyusul."),
+        _p("Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."),
+        _p("Para nelayan menyambut baik bantuan tersebut, kata ketua kelompok nelayan."),
+        _p("Bantuan berikutnya disalurkan bulan depan, kata kepala dinas perikanan."),
+    ]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, *_texts(blocks[7:])]
