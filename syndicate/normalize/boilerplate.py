@@ -117,7 +117,9 @@ _TRAILER = re.compile(
     r"follow\s+(?:us|\w+(?:\s+\w+)?\s+on)|únete|download\s+(?:the|our)\s+(?:\S+\s+){0,2}apps?|apps?\s+for\s+ios|"
     r"canal\s+de\s+(?:telegram|youtube|whatsapp)|support(?:ing)?\s+(?:our|us)|"
     r"unterstütze\s+(?:uns|unser\w*|\S+\s+(?:bereits\s+)?mit\s+\d)|"
-    r"hazte\s+miembro|become\s+a\s+(?:member|patron|subscriber))\b|"
+    r"hazte\s+miembro|become\s+a\s+(?:member|patron|subscriber)|subskrypc\w*|google\s+play|"
+    r"app\s+store|suggested\s+citation|zitiervorschlag|cite\s+this|"
+    r"hinterlass\w*\s+(?:\w+\s+){0,2}(?:einen\s+)?kommentar)\b|"
     r"\b(?:e-?mail|telefon|tel\.|fax|phone)\s*:|"
     r"^\s*(?:(?:share|teilen|drucken|print|imprimer|permalien|kommentare?\b.*|"
     r"keine\s+kommentare.*|leave\s+a\s+(?:comment|reply).*|\d+\s+comments?|"
@@ -153,6 +155,13 @@ _LABEL_NOISE = re.compile(
 _CREDIT_LINE = re.compile(
     r"^\s*[(\[]?\s*(?:photo\s+credits?|credits?|crédits?(?:\s+photos?)?|bild(?:quelle|nachweis)?|"
     r"fotos?|titelbild|beitragsbild|foto\s*credit|fotocredit|quellen?|fuente|source)\b\s*[:/.\-–]",
+    re.I,
+)
+# The blog engine's line under a post: "Der Beitrag wurde am ... veröffentlicht und unter ...
+# abgelegt", "This entry was posted in ...".
+_POST_META = re.compile(
+    r"^\s*(?:der\s+beitrag\s+wurde\s+am|dieser\s+eintrag\s+wurde\s+am|this\s+entry\s+was\s+posted|"
+    r"this\s+(?:post|article)\s+was\s+(?:posted|published)\s+(?:in|on)|cette\s+entrée\s+a\s+été)\b",
     re.I,
 )
 # A line that is only a date (and time): the page's dateline, shown again in the text box.
@@ -370,6 +379,8 @@ def _closing(b: Block) -> bool:
 def _closing_text(t: str) -> bool:
     if len(t) >= 400:
         return False
+    if _POST_META.match(t):
+        return True
     trailer = len(t) < 300 and _TRAILER.search(t)
     return bool(_PROMO.search(t) or _UPDATE_NOTE.match(t) or trailer or _dateline(t))
 

@@ -192,3 +192,23 @@ def test_pointer_label_and_credit_lines_anywhere_in_the_body_go():
     ]
     kept, _ = clean_blocks(blocks)
     assert _texts(kept) == [STORY, *_texts(blocks[7:])]
+
+
+def test_post_meta_citation_and_app_lines_at_the_end_go():
+    # The blog engine's line under a post (even a long one), a suggested citation, a call to
+    # subscribe in Polish and an app-store pointer close the page, not the article.
+    last = "Die Feuerwehr war mit 40 Kräften vor Ort, verletzt wurde niemand."
+    meta = (
+        "Der Beitrag wurde am Mittwoch, den 27. November 2019 um 15:21 Uhr veröffentlicht und "
+        "wurde unter Allgemein, Termine abgelegt. Du kannst die Kommentare zu diesem Eintrag "
+        "durch den RSS-Feed verfolgen. Du kannst einen Kommentar schreiben, oder einen Trackback "
+        "auf deiner Seite einrichten. Kommentare und Pings sind derzeit geschlossen."
+    )
+    trailers = [
+        "SUGGESTED CITATION Sauer, Heiko: Expert*innen in der Krise, VerfBlog, 2020/4/09.",
+        "Zapraszamy też do subskrypcji tygodnika w Sieci Przyjaciół.",
+        "Lesen Sie das Magazin digital in der App (iTunes und Google Play).",
+        meta,
+    ]
+    kept, _ = clean_blocks([_p(STORY), _p(last), *(_p(t) for t in trailers)])
+    assert _texts(kept) == [STORY, last]
