@@ -153,8 +153,9 @@ _LABEL_NOISE = re.compile(
 )
 # A credit or source line: "(Bild: Dieter Stork)", "Quelle: dpa-AFX", "Credits: Amazon".
 _CREDIT_LINE = re.compile(
-    r"^\s*[(\[]?\s*(?:photo\s+credits?|credits?|crédits?(?:\s+photos?)?|bild(?:quelle|nachweis)?|"
-    r"fotos?|titelbild|beitragsbild|foto\s*credit|fotocredit|quellen?|fuente|source)\b\s*[:/.\-–]",
+    r"^\s*[(\[]?\s*(?:photograph(?:ed)?\s+by|photo\s+by|foto\s+von|bild\s+von|"
+    r"(?:photo\s+credits?|credits?|crédits?(?:\s+photos?)?|bild(?:quelle|nachweis)?|"
+    r"fotos?|titelbild|beitragsbild|foto\s*credit|fotocredit|quellen?|fuente|source)\b\s*[:/.\-–])",
     re.I,
 )
 # The blog engine's line under a post: "Der Beitrag wurde am ... veröffentlicht und unter ...
@@ -163,6 +164,11 @@ _POST_META = re.compile(
     r"^\s*(?:der\s+beitrag\s+wurde\s+am|dieser\s+eintrag\s+wurde\s+am|this\s+entry\s+was\s+posted|"
     r"this\s+(?:post|article)\s+was\s+(?:posted|published)\s+(?:in|on)|cette\s+entrée\s+a\s+été)\b",
     re.I,
+)
+# A short call to sign up, anywhere in the body: "Never miss the latest news by signing up to our
+# newsletter today!", "Stay up-to-date on our work."
+_SIGNUP = re.compile(
+    r"\bnewsletter|\bsign(?:ing)?\s+up\b|\bstay\s+up[\s-]to[\s-]date\b|\bnever\s+miss\b", re.I
 )
 # A line that is only a date (and time): the page's dateline, shown again in the text box.
 _DATE_LINE = re.compile(
@@ -335,6 +341,8 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             skip_next_list = len(t) < 30
             continue
         if NOISE.match(t) or _LABEL_NOISE.match(t) or len(t) <= 100 and _POINTER.match(t):
+            continue
+        if len(t) <= 160 and _SIGNUP.search(t):
             continue
         if (
             len(t) < 200

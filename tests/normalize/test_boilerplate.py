@@ -212,3 +212,17 @@ def test_post_meta_citation_and_app_lines_at_the_end_go():
     ]
     kept, _ = clean_blocks([_p(STORY), _p(last), *(_p(t) for t in trailers)])
     assert _texts(kept) == [STORY, last]
+
+
+def test_short_signup_calls_and_photographer_credits_go_anywhere():
+    blocks = [
+        _p(STORY),
+        _p("Never miss the latest news by signing up to our newsletter today!"),
+        _p("Photograph by Ed Marshall, Redonda Restoration Programme"),
+        _p("Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."),
+        _p("Para nelayan menyambut baik bantuan tersebut, kata ketua kelompok nelayan."),
+        _p("Bantuan berikutnya disalurkan bulan depan, kata kepala dinas perikanan."),
+        _p("Dinas mencatat 120 keluarga nelayan menerima bantuan tahap pertama ini."),
+    ]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, *_texts(blocks[3:])]
