@@ -130,6 +130,8 @@ _TRAILER = re.compile(
     r"(?:publiziert|veröffentlicht|aktualisiert|erschienen|updated|published|posted|"
     r"last\s+modified|kategorien?|categor(?:y|ies)|filed\s+under|schlagwörter|news\s+date)\b"
     r"[^.!?]{0,80}$|"
+    r"(?:über\s+(?:den|die)\s+autor(?:in)?|about\s+the\s+author|zum\s+autor|zur\s+autorin|kontakt|"
+    r"contact)\s*:?\s*$|"
     r"(?:lesen\s+sie\s+auch|weitere\s+(?:informationen|infos|artikel|beiträge|themen)|"
     r"mehr\s+themen|weiterführende?\s+links?|.{0,30}könnte\s+(?:dich|sie|euch)\s+auch\s+"
     r"interessieren)\b.{0,40}$)",
@@ -170,6 +172,20 @@ _POST_META = re.compile(
 _SIGNUP = re.compile(
     r"\bnewsletter|\bsign(?:ing)?\s+up\b|\bstay\s+up[\s-]to[\s-]date\b|\bnever\s+miss\b", re.I
 )
+# A rights note in a short line (a photo credit under a picture): "... Lee Elder. | © Getty Images".
+_RIGHTS = re.compile(
+    r"©|\ball\s+rights\s+reserved|\balle\s+rechte\s+vorbehalten|\btodos\s+los\s+derechos\s+"
+    r"reservados|\btous\s+droits\s+réservés",
+    re.I,
+)
+# What an embed shows until the reader consents ("Klicken Sie auf den Button, um den Inhalt von
+# X zu laden"), and a download link's size ("PDF | 38 KB"): the page's, not the text.
+_PLACEHOLDER_TEXT = re.compile(
+    r"\b(?:klicken\s+sie|click)\b.{0,60}\b(?:laden|load)\b|\bverbindung\s+zu\s+\w+\s+her|"
+    r"inhalt\s+(?:von|laden)",
+    re.I,
+)
+_FILE_SIZE = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:KB|MB|kB)\b")
 # A line that is only a date (and time): the page's dateline, shown again in the text box.
 _DATE_LINE = re.compile(
     r"^\W*(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}\.?\s+\w{3,10}\.?\s+\d{4}|"
@@ -342,12 +358,15 @@ def clean_blocks(blocks: list[Block], title: str = "") -> tuple[list[Block], lis
             continue
         if NOISE.match(t) or _LABEL_NOISE.match(t) or len(t) <= 100 and _POINTER.match(t):
             continue
-        if len(t) <= 160 and _SIGNUP.search(t):
+        if len(t) <= 160 and _SIGNUP.search(t) or len(t) <= 250 and _PLACEHOLDER_TEXT.search(t):
+            continue
+        if len(t) <= 120 and _FILE_SIZE.search(t):
             continue
         if (
             len(t) < 200
             and (CAPTION.match(t) or _CREDIT_LINE.match(t))
             or (len(t) < 300 and CREDITED_CAPTION.search(t))
+            or (len(t) <= 150 and _RIGHTS.search(t))
         ):
             _caption_figure(out, t)
             continue

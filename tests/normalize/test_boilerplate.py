@@ -226,3 +226,21 @@ def test_short_signup_calls_and_photographer_credits_go_anywhere():
     ]
     kept, _ = clean_blocks(blocks)
     assert _texts(kept) == [STORY, *_texts(blocks[3:])]
+
+
+def test_rights_credits_consent_placeholders_and_file_sizes_go():
+    # A picture's "© Agency" line, an embed's consent placeholder and a download's file size
+    # are the page's wherever they stand; an author/contact label closing the body goes too.
+    blocks = [
+        _p(STORY),
+        _p("Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO"),
+        _p("Klicken Sie auf den unteren Button, um den Inhalt von www.example.de zu laden."),
+        _p("Informationsschreiben vom 14. Oktober 2021 PDF | 38 KB | Datei ist nicht barrierefrei"),
+        _p("Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."),
+        _p("Para nelayan menyambut baik bantuan tersebut, kata ketua kelompok nelayan."),
+        _p("Bantuan berikutnya disalurkan bulan depan, kata kepala dinas perikanan."),
+        _p("Dinas mencatat 120 keluarga nelayan menerima bantuan tahap pertama ini."),
+        _p("Über den Autor"),
+    ]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, *_texts(blocks[4:8])]
