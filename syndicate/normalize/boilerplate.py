@@ -155,7 +155,8 @@ _LABEL_NOISE = re.compile(
 )
 # A credit or source line: "(Bild: Dieter Stork)", "Quelle: dpa-AFX", "Credits: Amazon".
 _CREDIT_LINE = re.compile(
-    r"^\s*[(\[]?\s*(?:photograph(?:ed)?\s+by|photo\s+by|foto\s+von|bild\s+von|"
+    r"^\s*[(\[]?\s*(?:photograph(?:ed)?\s+by|photo\s+by|foto\s+von|bild\s+von|vergrößern\s|"
+    r"(?:abbildung|abb\.|figure|fig\.|grafik|gráfico|grafico)\s*\d*\s*:|"
     r"(?:photo\s+credits?|credits?|crédits?(?:\s+photos?)?|bild(?:quelle|nachweis)?|"
     r"fotos?|titelbild|beitragsbild|foto\s*credit|fotocredit|quellen?|fuente|source)\b\s*[:/.\-–])",
     re.I,

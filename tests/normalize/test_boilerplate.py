@@ -244,3 +244,17 @@ def test_rights_credits_consent_placeholders_and_file_sizes_go():
     ]
     kept, _ = clean_blocks(blocks)
     assert _texts(kept) == [STORY, *_texts(blocks[4:8])]
+
+
+def test_figure_labels_and_zoom_prompts_are_captions():
+    # "Abbildung 8: ...", "Figure 2: ..." and a zoom button's "Vergrößern" before a caption
+    # describe a picture, not the text.
+    blocks = [
+        _p(STORY),
+        _p("Abbildung 8: Vorgehensweise für grosse Ereignisse"),
+        _p("Vergrößern Eine kleine runde Aussparung für die Kamera im Display."),
+        _p("Figure 2: Monthly rainfall in the district"),
+        _p("Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."),
+    ]
+    kept, _ = clean_blocks(blocks)
+    assert _texts(kept) == [STORY, "Penyaluran diawasi aparat kelurahan setempat sejak pagi hari."]
