@@ -4,6 +4,10 @@ In the tree: scripts, forms, hidden boxes and boxes whose class/id words say sha
 related posts, comments, navigation...; iframes and social embeds become marked link paragraphs.
 In the blocks: "Baca Juga" lines (and the list after them), ads, pagination, photo captions
 (moved to their figure), closing promos and credits, and bylines at either end (returned).
+The rules for pages from the open web are multilingual and never per site: pointer and label
+lines, credit/rights lines and sign-up calls anywhere; datelines and disclosures among the first
+four text blocks; trailers (copyright, subscribe/follow/support, share/print/comment prompts,
+post-meta, contact lines) among the last four.
 """
 
 from __future__ import annotations
