@@ -35,12 +35,13 @@ from syndicate.normalize.body import (
 )
 from syndicate.normalize.boilerplate import BOILER_WORDS, DROP_TAGS, clean_blocks, prune_page
 from syndicate.normalize.bylines import page_bylines, pick_authors
+from syndicate.normalize.canonical import pick_canonical
 from syndicate.normalize.clean import clean_fragment, html_paragraphs, sanitize_html, summarize
 from syndicate.normalize.datelines import split_dateline, take_dateline
 from syndicate.normalize.dom import BLOCK_TAGS, HEADINGS, HIDDEN_CLASSES, attached, parse_html
 from syndicate.normalize.images import dom_image, original_image, structured_image
 from syndicate.normalize.language import pick_language
-from syndicate.normalize.metadata import ARTICLE_TYPES, pick_canonical
+from syndicate.normalize.metadata import ARTICLE_TYPES
 from syndicate.normalize.page import parse_page
 from syndicate.normalize.page_dates import pick_dates
 from syndicate.normalize.pages import amp_url, merge_pages, next_page_url

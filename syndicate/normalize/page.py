@@ -1,6 +1,6 @@
 """One parsed article page and what the field pickers read from it.
 
-The pickers (title, page_dates, bylines, tags, images, language, body, metadata.pick_canonical)
+The pickers (title, page_dates, bylines, tags, images, language, body, canonical)
 each take this one object instead of up to nine positional values. `parse_page` parses once;
 pickers that find the headline element store it in `title_el`, and rules land in `rules`.
 """

@@ -61,3 +61,17 @@ def articles(state_filter: str | None = None):
             for art in data["articles"]:
                 if art.get("http_status", 200) == 200:
                     yield site_id, state, art
+
+
+def corpus_entry(site_id: str, state: str, url: str):  # type: ignore[no-untyped-def]
+    """The article at `url` in one corpus state, its pages followed and merged as ingest does."""
+    from syndicate.normalize.encoding import decode_html
+    from syndicate.normalize.extract import extract_article, merge_pages, next_page_url
+
+    pages = []
+    while url and len(pages) < 10:
+        body, charset = page_bytes(site_id, url, state)
+        html = decode_html(body, charset)
+        pages.append(extract_article(html, url))
+        url = next_page_url(html, url)
+    return merge_pages(pages)

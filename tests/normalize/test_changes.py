@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from normalize_corpus import articles, page_bytes
+from normalize_corpus import articles, corpus_entry
 
 from syndicate.models import Entry
 from syndicate.normalize.changes import (
@@ -12,8 +12,6 @@ from syndicate.normalize.changes import (
     paragraph_changes,
     paragraph_edits,
 )
-from syndicate.normalize.encoding import decode_html
-from syndicate.normalize.extract import extract_article, merge_pages, next_page_url
 
 OLD_TEXT = (
     "DetailNews.id, Bitung — Harga cabai di Pasar Girian naik menjadi Rp18 ribu per kilogram.\n\n"
@@ -79,19 +77,9 @@ def test_paragraph_changes_pairs_old_and_new():
     assert pairs[1] == (None, "Wali kota meminta warga tidak panik.")
 
 
-def _entry(site_id, state, url):
-    pages = []
-    while url and len(pages) < 10:
-        body, charset = page_bytes(site_id, url, state)
-        html = decode_html(body, charset)
-        pages.append(extract_article(html, url))
-        url = next_page_url(html, url)
-    return merge_pages(pages)
-
-
 def test_correction_detected_between_states():
     url = next(a["url"] for s, st, a in articles("t0") if a["id"] == "detailnews:2463")
-    old, new = _entry("detailnews", "t0", url), _entry("detailnews", "t1", url)
+    old, new = corpus_entry("detailnews", "t0", url), corpus_entry("detailnews", "t1", url)
     fields = changed_fields(old, new)
     assert {"title", "content_text", "updated"} <= set(fields)
     assert "published" not in fields and "authors" not in fields

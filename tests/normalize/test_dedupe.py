@@ -2,27 +2,17 @@
 
 import itertools
 
-from normalize_corpus import articles, page_bytes
+from normalize_corpus import articles, corpus_entry
 
 from syndicate.normalize.dedupe import fingerprint, hamming, same_story
-from syndicate.normalize.encoding import decode_html
-from syndicate.normalize.extract import extract_article, merge_pages, next_page_url
-
-
-def _entry(site_id, state, url):
-    pages = []
-    while url and len(pages) < 10:
-        body, charset = page_bytes(site_id, url, state)
-        html = decode_html(body, charset)
-        pages.append(extract_article(html, url))
-        url = next_page_url(html, url)
-    return merge_pages(pages)
 
 
 def _latest_texts():
     texts = {}
     for site_id, state, art in articles():
-        texts[art["id"]] = _entry(site_id, state, art["url"]).content_text  # later states overwrite
+        texts[art["id"]] = corpus_entry(
+            site_id, state, art["url"]
+        ).content_text  # later states overwrite
     return texts
 
 

@@ -1,9 +1,7 @@
-"""normalize/metadata.py: what a page declares about itself (meta, links, microdata, JSON-LD)
-and the canonical URL."""
+"""normalize/metadata.py: what a page declares about itself (meta, links, microdata, JSON-LD)."""
 
 from syndicate.normalize.dom import parse_html
-from syndicate.normalize.metadata import PageMeta, ld_names, ld_str, pick_canonical
-from syndicate.normalize.page import parse_page
+from syndicate.normalize.metadata import PageMeta, ld_names, ld_str
 
 JSON_LD = """<script type="application/ld+json">
 //<![CDATA[
@@ -75,29 +73,6 @@ def test_ld_helpers():
     assert ld_str({"@id": "https://x.id/#img"}) == "https://x.id/#img"
     assert ld_str("") is None and ld_str(None) is None
     assert ld_names(["Budi", {"name": "Sari"}, {"@id": "x"}]) == ["Budi", "Sari"]
-
-
-def _canonical(head: str, url: str = "https://x.id/2026/01/pasar-girian/?utm_source=fb"):
-    page = parse_page(f"<html><head>{head}</head><body></body></html>", url)
-    return pick_canonical(page)
-
-
-def test_rel_canonical_beats_og_url_and_is_made_absolute():
-    head = '<link rel="canonical" href="/berita/pasar-girian/"><meta property="og:url" content="https://x.id/og">'
-    assert _canonical(head) == ("https://x.id/berita/pasar-girian/", "rel-canonical")
-
-
-def test_no_declared_canonical_is_the_url_without_tracking():
-    assert _canonical("") == ("https://x.id/2026/01/pasar-girian/", "url")
-
-
-def test_page_two_keys_on_page_one():
-    head = (
-        '<link rel="canonical" href="https://x.id/pasar-girian/2/">'
-        '<link rel="prev" href="https://x.id/pasar-girian/">'
-    )
-    url, rule = _canonical(head, "https://x.id/pasar-girian/2/")
-    assert (url, rule) == ("https://x.id/pasar-girian/", "rel-canonical+page1")
 
 
 def _ld(raw: str):
