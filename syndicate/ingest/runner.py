@@ -16,7 +16,7 @@ from syndicate.ingest.context import IngestContext
 from syndicate.ingest.fetcher import Fetcher, FetchError, FetchOptions
 from syndicate.ingest.writer import StoreWriter
 from syndicate.models import Article, Change, Entry, PassResult, SourceState
-from syndicate.normalize.dedupe import MAX_HAMMING_LOOSE, TextSignature, hamming, same_story
+from syndicate.normalize.dedupe import TextSignature, same_story
 from syndicate.store import Store
 from syndicate.store.articles import UNKNOWN, Unknown
 
@@ -276,9 +276,6 @@ def _fold_story(
     if not saved:  # store_entries: the batch's transaction did not write them
         store.save_bands(article_id, text_bands, published)
     for other in store.band_candidates(source_id, text_bands, published, days=STORY_DAYS):
-        # same_story never folds past this distance: skip its tokenising of both texts.
-        if other.fingerprint is not None and hamming(fp, other.fingerprint) > MAX_HAMMING_LOOSE:
-            continue
         if same_story(entry.content_text, other.content_text, fp, other.fingerprint):
             story = other.story_id or other.id
             store.set_story([other.id, article_id], story)

@@ -39,3 +39,16 @@ def test_only_the_reprint_folds():
         fingerprint(t) for k, t in texts.items() if k not in ("nusautara:3311", "detailnews:2481")
     ]
     assert not any(same_story(None, None, fa, fo) for fo in others)
+
+
+def test_far_fingerprints_decide_before_any_text_is_tokenised(monkeypatch):
+    # Most band candidates of a new article are other stories: the SimHash bound turns them
+    # away without reading either text word by word.
+    import syndicate.normalize.dedupe as dedupe
+
+    calls = []
+    monkeypatch.setattr(dedupe, "_tokens", lambda text: calls.append(text) or text.split())
+    a = "Wali Kota Bitung meninjau pasar Girian pagi ini bersama dinas. " * 10
+    b = "Tim SAR gabungan mencari nelayan hilang di perairan Lembeh sejak kemarin. " * 10
+    assert not same_story(a, b, 0, (1 << 64) - 1)
+    assert calls == []
