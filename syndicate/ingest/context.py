@@ -135,15 +135,27 @@ class IngestContext:
 
     def prefetch(self, entries: Iterable[Entry]) -> None:
         """Look up a listing's items in one query (known() then answers from memory)."""
-        guids = {e.guid for e in entries if e.guid} - {k[2:] for k in self.lookups}
-        urls = {e.canonical_url for e in entries if e.canonical_url} - {k[2:] for k in self.lookups}
+        entries = list(entries)
+        guids = {e.guid for e in entries if e.guid and "g:" + e.guid not in self.lookups}
+        urls = {
+            e.canonical_url
+            for e in entries
+            if e.canonical_url and "u:" + e.canonical_url not in self.lookups
+        }
         if not guids and not urls:
             return
         found = self.store.find_articles(self.source.id, sorted(guids), sorted(urls))
+        by_guid: dict[str, Article] = {}
+        by_url: dict[str, Article] = {}
+        for a in found:  # the first match wins, as the store's own lookup answers
+            if a.guid:
+                by_guid.setdefault(a.guid, a)
+            if a.canonical_url:
+                by_url.setdefault(a.canonical_url, a)
         for guid in guids:
-            self.lookups["g:" + guid] = next((a for a in found if a.guid == guid), None)
+            self.lookups["g:" + guid] = by_guid.get(guid)
         for url in urls:
-            self.lookups["u:" + url] = next((a for a in found if a.canonical_url == url), None)
+            self.lookups["u:" + url] = by_url.get(url)
 
     def cached(self, guid: str | None, url: str | None) -> Article | None | Unknown:
         """The stored article with this guid or canonical URL if this pass already looked both
