@@ -354,10 +354,13 @@ class DeliveryService:
         return claimed
 
     async def _release(self, jobs: list[DeliveryJob]) -> None:
-        if not jobs:
-            return
+        if jobs:
+            await asyncio.to_thread(self._give_back, jobs)
+
+    def _give_back(self, jobs: list[DeliveryJob]) -> None:
+        """Un-lease rows not sent (in a thread); never raises: a failure leaves the lease to end."""
         try:
-            await asyncio.to_thread(self.fed.store.release_deliveries, jobs)
+            self.fed.store.release_deliveries(jobs)
         except Exception:
             log.exception("delivery: giving back %d row(s) failed; their lease ends", len(jobs))
 
@@ -420,10 +423,7 @@ class DeliveryService:
                 self._claimed.extend((job, bodies[job.activity_id]) for job in jobs)
                 return len(jobs)
         log.info("delivery: a claim ended after the stop; giving back %d row(s)", len(jobs))
-        try:
-            self.fed.store.release_deliveries(jobs)
-        except Exception:  # nobody awaits this any more; the lease ends by itself
-            log.exception("delivery: giving back %d row(s) failed; their lease ends", len(jobs))
+        self._give_back(jobs)  # nobody awaits this claim any more
         return 0
 
     async def _claimer(self) -> None:
