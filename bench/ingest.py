@@ -1,25 +1,36 @@
 """Ingest throughput: S loopback feed sources (distinct ports, K full-text items each, strong
 ETags and 304s), three passes — first, unchanged, 10 % of items changed — on an empty database
-and again with N articles already stored (the ratio is the cost of a big database), then the
+and on one with N articles already stored (the ratio is the cost of a big database), then the
 per-article near-duplicate folding cost at 1k / 10k / 100k stored articles, and optionally the
 RSS of a real `syndicate run` with S sources and N stored articles.
 
-    .venv/bin/python bench/ingest.py                    # S=200 K=20 N=100000
+    .venv/bin/python bench/ingest.py                    # S=200 K=20 N=100000, 5 pairs: ~8 min
     .venv/bin/python bench/ingest.py --sources 50 --stored 10000 --rss
+
+The N stored articles: half of 50 other sources within +-3 days of the feeds' items (band-index
+neighbours of every new article), half the benched sources' own archive of the month before.
+Each (empty, N) pair of pass trios runs on fresh copies of two template databases; --repeat
+pairs are interleaved, alternating which side goes first, and the summary is the median of the
+per-pair ratios, wall and CPU (a neighbour's load that hits one side of one pair moves no
+median). The unchanged pass, half a second, runs three times per trio (its median).
 
 The feed farm runs in a child process (one asyncio loop, S listening sockets, every feed body
 made before the first pass), so the process CPU time printed beside wall time is syndicate's own
-work on one core: on a shared machine wall time is inflated, CPU time much less.
+work (the event loop and the store's writer thread): on a shared machine wall time is inflated,
+CPU time much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import hashlib
 import os
 import random
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -76,11 +87,12 @@ def farm(ports: list[int], items: int) -> None:
             cache[key] = (data, '"' + hashlib.sha256(data).hexdigest()[:20] + '"')
         return cache[key]
 
-    def bump(*_: object) -> None:
+    def switch(signum: int, _frame: object) -> None:
         nonlocal generation
-        generation += 1
+        generation = 1 if signum == signal.SIGUSR1 else 0
 
-    signal.signal(signal.SIGUSR1, bump)
+    signal.signal(signal.SIGUSR1, switch)
+    signal.signal(signal.SIGUSR2, switch)
 
     async def handle(port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -168,6 +180,7 @@ def timed_pass(settings, store) -> tuple[float, float, int]:  # type: ignore[no-
         async with make_fetcher(settings, store) as fetcher:
             return await run_sources(settings, store, fetcher=fetcher)
 
+    gc.collect()  # not the previous pass's garbage collected inside this one's timing
     wall, cpu = time.perf_counter(), time.process_time()
     results = asyncio.run(go())
     failed = sum(1 for r in results if r.failed)
@@ -179,41 +192,123 @@ def count(store) -> int:  # type: ignore[no-untyped-def]
         return int(conn.exec_driver_sql("SELECT count(*) FROM articles").scalar_one())
 
 
-def passes(sources: int, items: int, stored: int, tmp: str, label: str) -> dict[str, float]:
-    ports = free_ports(sources)
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--farm", ",".join(map(str, ports)), "--items", str(items)],
-        stdout=subprocess.PIPE,
+PASSES = ("first", "unchanged", "changed")
+AROUND = datetime(2026, 3, 10, 9, tzinfo=UTC)
+
+
+class Farm:
+    """The feed farm child: S ports; generation 0 (as first served) or 1 (10 % corrected)."""
+
+    def __init__(self, sources: int, items: int) -> None:
+        self.ports = free_ports(sources)
+        self.child = subprocess.Popen(
+            [sys.executable, __file__, "--farm", ",".join(map(str, self.ports))]
+            + ["--items", str(items)],
+            stdout=subprocess.PIPE,
+        )
+        assert self.child.stdout is not None
+        if self.child.stdout.readline() != b"ready\n":
+            raise SystemExit("the feed farm did not start (a port taken? see its traceback)")
+
+    def generation(self, gen: int) -> None:
+        self.child.send_signal(signal.SIGUSR1 if gen else signal.SIGUSR2)
+        time.sleep(0.2)
+
+    def close(self) -> None:
+        self.child.terminate()
+        self.child.wait(5)
+
+
+def template(path: Path, stored: int, owners: list[str]) -> None:
+    """A migrated database with `stored` articles: half of 50 other sources published within
+    +-3 days of the feeds' items (every one a band-index neighbour of a new article), half the
+    benched sources' own archive of the 30 days before (source-wide queries: removal windows,
+    health, newest article). Checkpointed, so a copy starts with an empty WAL."""
+    store = open_store(f"sqlite:///{path}")
+    if stored:
+        plant_articles(store, stored - stored // 2, AROUND)
+        plant_articles(store, stored // 2, AROUND, owners=owners, days=(-31, -1), prefix="o")
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+
+
+UNCHANGED_RUNS = 3
+
+
+def pass_once(settings, store, label: str, name: str, items: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """One timed pass, printed; (items/s wall, items per CPU second)."""
+    sources = len(settings.sources)
+    before = count(store)
+    wall, cpu, failed = timed_pass(settings, store)
+    n = sources * items if name == "first" else sources * items // 10
+    print(
+        f"  {label:>10} {name:<9} stored before {before:>7}: {wall:6.2f} s wall, "
+        f"{cpu:6.2f} s cpu, {n / wall:7.1f} items/s wall, {n / cpu:7.1f} items/cpu-s, "
+        f"{failed} failed",
+        flush=True,
     )
-    assert child.stdout is not None
-    if child.stdout.readline() != b"ready\n":
-        raise SystemExit("the feed farm did not start (a port taken? see its traceback)")
+    return n / wall, n / cpu
+
+
+def trio(farm: Farm, items: int, path: Path, label: str) -> dict[str, float]:
+    """The three passes on a fresh copy of a template database."""
+    db = path.with_name("run.db")
+    for old in path.parent.glob("run.db*"):
+        old.unlink()
+    shutil.copy(path, db)  # with its owner-only mode
+    store = open_store(f"sqlite:///{db}")
+    settings = settings_from_dict(config(f"sqlite:///{db}", farm.ports))
     out: dict[str, float] = {}
-    try:
-        db = f"sqlite:///{tmp}/{label}.db"
-        store = open_store(db)
-        if stored:
-            plant_articles(store, stored, datetime(2026, 3, 10, 9, tzinfo=UTC))
-        settings = settings_from_dict(config(db, ports))
-        for name in ("first", "unchanged", "changed"):
-            if name == "changed":
-                child.send_signal(signal.SIGUSR1)
-                time.sleep(0.2)
-            before = count(store)
-            wall, cpu, failed = timed_pass(settings, store)
-            n = sources * items if name == "first" else sources * items // 10
-            print(
-                f"  {label:>10} {name:<9} stored before {before:>7}: {wall:6.2f} s wall, "
-                f"{cpu:6.2f} s cpu, {n / wall:7.1f} items/s wall, {n / cpu:7.1f} items/cpu-s, "
-                f"{failed} failed",
-                flush=True,
-            )
-            out[name], out[name + " cpu"] = wall, cpu
-        store.close()
-    finally:
-        child.terminate()
-        child.wait(5)
+    farm.generation(0)
+    for name in PASSES:
+        if name == "changed":
+            farm.generation(1)
+        # The unchanged pass (half a second at 200 sources) three times: its median.
+        times = UNCHANGED_RUNS if name == "unchanged" else 1
+        runs = [pass_once(settings, store, label, name, items) for _ in range(times)]
+        out[name] = statistics.median(r[0] for r in runs)
+        out[name + " cpu"] = statistics.median(r[1] for r in runs)
+    store.close()
     return out
+
+
+def passes(sources: int, items: int, stored: int, repeat: int, tmp: str) -> None:
+    """`repeat` pairs of trios (empty, N stored), interleaved and alternating which goes first:
+    a neighbour's benchmark or a slow minute on a shared machine lands on both sides of some
+    pairs, and the median of the per-pair ratios shrugs off the pairs it hit on one side."""
+    farm = Farm(sources, items)
+    try:
+        owners = [f"p{port}" for port in farm.ports]
+        empty, big = Path(tmp) / "empty.db", Path(tmp) / "big.db"
+        template(empty, 0, owners)
+        started = time.perf_counter()
+        template(big, stored, owners)
+        print(f"  ({stored} articles planted in {time.perf_counter() - started:.0f} s)")
+        # Warm-up (imports, compiled patterns, caches): not a measured pair's first trio.
+        warm = settings_from_dict(config(f"sqlite:///{tmp}/warm.db", farm.ports[:10]))
+        timed_pass(warm, open_store(f"sqlite:///{tmp}/warm.db"))
+        runs: dict[str, list[dict[str, float]]] = {"empty": [], "big": []}
+        for i in range(repeat):
+            order = ("empty", "big") if i % 2 == 0 else ("big", "empty")
+            for side in order:
+                label = f"{'empty' if side == 'empty' else stored} #{i + 1}"
+                runs[side].append(trio(farm, items, empty if side == "empty" else big, label))
+    finally:
+        farm.close()
+    print(f"median of {repeat} interleaved pairs ({stored} stored vs empty, same run):")
+    for name in PASSES:
+        line = [f"  {name:<9}"]
+        for unit, key in (("wall", name), ("cpu", name + " cpu")):
+            e = [r[key] for r in runs["empty"]]
+            b = [r[key] for r in runs["big"]]
+            # Time ratio of a pair = inverse ratio of its rates.
+            ratios = [x / y for x, y in zip(e, b, strict=True)]
+            line.append(
+                f"{statistics.median(e):6.1f} -> {statistics.median(b):6.1f} items/s {unit} "
+                f"x{statistics.median(ratios):.2f} (pairs {min(ratios):.2f}-{max(ratios):.2f})"
+            )
+        print(",  ".join(line))
 
 
 def folding(sizes: list[int], tmp: str, articles: int = 50) -> dict[int, float]:
@@ -242,18 +337,11 @@ def folding(sizes: list[int], tmp: str, articles: int = 50) -> dict[int, float]:
 def rss(sources: int, items: int, stored: int, tmp: str) -> None:
     import httpx
 
-    ports = free_ports(sources + 1)
-    web = ports.pop()
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--farm", ",".join(map(str, ports)), "--items", str(items)],
-        stdout=subprocess.PIPE,
-    )
-    assert child.stdout is not None
-    child.stdout.readline()
+    farm = Farm(sources, items)
+    ports = farm.ports
+    web = free_ports(1)[0]
     db = f"sqlite:///{tmp}/rss.db"
-    store = open_store(db)
-    plant_articles(store, stored, datetime(2026, 3, 10, 9, tzinfo=UTC))
-    store.close()
+    template(Path(tmp) / "rss.db", stored, [f"p{port}" for port in ports])
     cfg = Path(tmp) / "rss.toml"
     import json
 
@@ -293,8 +381,7 @@ def rss(sources: int, items: int, stored: int, tmp: str) -> None:
     finally:
         svc.send_signal(signal.SIGTERM)
         svc.wait(15)
-        child.terminate()
-        child.wait(5)
+        farm.close()
 
 
 def main() -> None:
@@ -302,6 +389,9 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=200)
     ap.add_argument("--items", type=int, default=20)
     ap.add_argument("--stored", type=int, default=100_000)
+    ap.add_argument(
+        "--repeat", type=int, default=5, help="interleaved (empty, N stored) pairs (default 5)"
+    )
     ap.add_argument("--rss", action="store_true", help="also measure `syndicate run`'s RSS")
     ap.add_argument("--no-passes", action="store_true")
     ap.add_argument("--no-fold", action="store_true", help="skip the folding cost at 1k-100k")
@@ -313,14 +403,7 @@ def main() -> None:
     print(f"bench/ingest.py: {args.sources} sources x {args.items} items (pid {os.getpid()})")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_passes:
-            empty = passes(args.sources, args.items, 0, tmp, "empty")
-            big = passes(args.sources, args.items, args.stored, tmp, f"{args.stored}")
-            for name in ("first", "unchanged", "changed"):
-                print(
-                    f"  {name:<9} pass, {args.stored} stored vs empty: "
-                    f"x{big[name] / empty[name]:.2f} wall, "
-                    f"x{big[name + ' cpu'] / empty[name + ' cpu']:.2f} cpu"
-                )
+            passes(args.sources, args.items, args.stored, args.repeat, tmp)
         if not args.no_fold:
             print("near-duplicate folding:")
             fold = folding([1_000, 10_000, 100_000], tmp)
