@@ -183,24 +183,33 @@ def _missing(ctx: IngestContext, article_id: str, url: str, reason: str) -> None
 async def check_removals(ctx: IngestContext) -> int:
     """Re-request articles a complete listing no longer names (and those already missing once)."""
     window = ctx.window
-    complete = window is not None and window.complete
-    # Without a complete listing (a 304) only articles already missing once are suspects: the
-    # source's other articles are not read at all.
-    keys = await ctx.write(ctx.store.article_keys, ctx.source.id, missing_only=not complete)
+    # Without a complete listing (a 304) only articles already missing once are suspects.
+    # With one, those the loop below may pick too: inside the listing's date window, or named
+    # by the previous listing and not this one. Never the source's whole archive.
+    previous = set(ctx.cursor.get("listed") or [])
+    complete = window if window is not None and window.complete else None
+    keys = await ctx.write(
+        ctx.store.article_keys,
+        ctx.source.id,
+        missing_only=True,
+        since=complete.oldest if complete else None,
+        keys=previous - complete.keys if complete else (),
+    )
     suspects = [k for k in keys if k[5] > 0]
-    if window is not None and window.complete:
-        previous = set(ctx.cursor.get("listed") or [])
+    if complete is not None:
         for k in keys:
             _id, _url, canonical, guid, published, checks = k
-            if checks or canonical in window.keys or (guid and guid in window.keys):
+            if checks or canonical in complete.keys or (guid and guid in complete.keys):
                 continue
             in_range = (
-                window.oldest is not None and published is not None and published >= window.oldest
+                complete.oldest is not None
+                and published is not None
+                and published >= complete.oldest
             )
             dropped = canonical in previous or (guid is not None and guid in previous)
             if in_range or dropped:
                 suspects.append(k)
-        ctx.cursor["listed"] = sorted(window.keys)[-LISTED_KEEP:]
+        ctx.cursor["listed"] = sorted(complete.keys)[-LISTED_KEEP:]
     before = ctx.removed
     for article_id, url, *_ in [k for k in suspects if k[0] not in ctx.checked][
         :MAX_REMOVAL_CHECKS

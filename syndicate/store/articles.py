@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
+    CompoundSelect,
     Connection,
     Engine,
+    Select,
     and_,
     bindparam,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
+    text,
+    union,
+    union_all,
     update,
 )
 
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
-from syndicate.store.tables import article_events, article_tags, articles, story_bands
+from syndicate.store.tables import MISSING, article_events, article_tags, articles, story_bands
 from syndicate.store.versions import save_version
 
 # Fields compared to decide that an article was corrected (a reader would notice these).
@@ -119,6 +125,30 @@ _INSERT_EVENT = insert(article_events)
 _INSERT_BANDS = insert(story_bands)
 
 
+def _by_keys(source_id: str, guids: list[str], urls: list[str]) -> CompoundSelect | Select | None:
+    """A source's articles by guid, then by canonical URL: one index lookup each, glued with
+    UNION ALL. Written as `source_id = ? AND (guid IN ... OR canonical_url IN ...)` SQLite
+    (without ANALYZE statistics) reads every article of the source through its
+    (source_id, published) index instead: a listing's lookup cost the source's whole archive."""
+    parts = []
+    for rank, column, values in ((0, articles.c.guid, guids), (1, articles.c.canonical_url, urls)):
+        if values:
+            cond = column == values[0] if len(values) == 1 else column.in_(values)
+            parts.append(
+                select(*articles.c, literal(rank).label("match_rank")).where(
+                    articles.c.source_id == source_id, cond
+                )
+            )
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return union_all(*parts).order_by(text("match_rank"))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class Unknown:
     """The type of UNKNOWN: "not looked up yet" (None already means "looked up, not stored")."""
 
@@ -179,31 +209,21 @@ class ArticleQueries:
         self, source_id: str, guids: list[str], canonical_urls: list[str]
     ) -> list[Article]:
         """A source's stored articles with any of these guids or canonical URLs, in one query
-        (a listing's items are looked up together, not one by one)."""
-        conds = []
-        if guids:
-            conds.append(articles.c.guid.in_(sorted(set(guids))))
-        if canonical_urls:
-            conds.append(articles.c.canonical_url.in_(sorted(set(canonical_urls))))
-        if not conds:
+        (a listing's items are looked up together, not one by one); guid matches first."""
+        q = _by_keys(source_id, sorted(set(guids)), sorted(set(canonical_urls)))
+        if q is None:
             return []
-        q = select(articles).where(articles.c.source_id == source_id, or_(*conds))
         with self.engine.connect() as conn:
             return [row_to_article(r) for r in conn.execute(q)]
 
     def _find(
         self, conn: Connection, source_id: str, guid: str | None, canonical_url: str | None
     ) -> Article | None:
-        conds = []
-        if guid:
-            conds.append(articles.c.guid == guid)
-        if canonical_url:
-            conds.append(articles.c.canonical_url == canonical_url)
-        if not conds:
+        """The article with this guid, else the one with this canonical URL."""
+        q = _by_keys(source_id, [guid] if guid else [], [canonical_url] if canonical_url else [])
+        if q is None:
             return None
-        row = conn.execute(
-            select(articles).where(articles.c.source_id == source_id, or_(*conds)).limit(1)
-        ).first()
+        row = conn.execute(q.limit(1)).first()
         return row_to_article(row) if row else None
 
     def upsert_entry(
@@ -580,22 +600,46 @@ class ArticleQueries:
             )
 
     def article_keys(
-        self, source_id: str, *, missing_only: bool = False
+        self,
+        source_id: str,
+        *,
+        missing_only: bool = False,
+        since: datetime | None = None,
+        keys: Iterable[str] = (),
     ) -> list[tuple[str, str, str, str | None, datetime | None, int]]:
-        """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles
-        (with `missing_only`, of those whose page was found missing at least once)."""
-        q = select(
+        """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles.
+
+        With `missing_only`, only the removal check's suspects: those whose page was found
+        missing at least once, those published at or after `since`, and those whose canonical
+        URL or guid is in `keys`; each part an index lookup, not a read of the whole archive."""
+        cols = (
             articles.c.id,
             articles.c.url,
             articles.c.canonical_url,
             articles.c.guid,
             articles.c.published,
             articles.c.missing_checks,
-        ).where(articles.c.source_id == source_id, articles.c.status == ArticleStatus.ACTIVE.value)
+        )
+        active = (
+            articles.c.source_id == source_id,
+            articles.c.status == ArticleStatus.ACTIVE.value,
+        )
+        q: Select | CompoundSelect = select(*cols).where(*active)
         if missing_only:
-            q = q.where(articles.c.missing_checks > 0)
+            parts = [select(*cols).where(*active, MISSING)]
+            if since is not None:
+                parts.append(select(*cols).where(*active, articles.c.published >= since))
+            wanted = sorted(set(keys))
+            if wanted:
+                parts.append(select(*cols).where(*active, articles.c.canonical_url.in_(wanted)))
+                parts.append(select(*cols).where(*active, articles.c.guid.in_(wanted)))
+            q = union(*parts) if len(parts) > 1 else parts[0]
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
+            rows = [tuple(r) for r in conn.execute(q)]
+        # Oldest first (undated first), sorted here: an ORDER BY published makes SQLite walk
+        # the source's (source_id, published) index, the whole archive, instead.
+        rows.sort(key=lambda r: (r[4] is not None, r[4] or _EPOCH, r[0]))
+        return rows  # type: ignore[return-value]
 
     def clear_missing(self, article_id: str) -> None:
         """The page answered again: a later 404 starts the count from one."""

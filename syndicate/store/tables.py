@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -84,6 +85,11 @@ Index("ix_articles_source_guid", articles.c.source_id, articles.c.guid)
 Index("ix_articles_source_published", articles.c.source_id, articles.c.published)
 Index("ix_articles_published", articles.c.published)
 Index("ix_articles_story", articles.c.story_id)
+# Articles whose page was found missing (removal checks ask for them every pass): partial,
+# so it holds the few suspects, not the archive. A query must say `missing_checks > 0`
+# literally (not a bound parameter) for SQLite to use it.
+MISSING = text("missing_checks > 0")
+Index("ix_articles_missing", articles.c.source_id, sqlite_where=MISSING, postgresql_where=MISSING)
 
 article_events = Table(
     "article_events",
