@@ -5,6 +5,7 @@ loopback, real SQLite."""
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -14,13 +15,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from ingest_util import run_pass
+from sql_probes import vm_steps
 from sqlalchemy import event
 
 from syndicate.config import Settings, settings_from_dict
 from syndicate.ingest import feed, pages
 from syndicate.models import Change
 from syndicate.store import Store, open_store
+
+sys.path.insert(0, str(REPO))
+from bench.synthetic import plant_articles  # noqa: E402
 
 ITEMS = 20
 WORDS = ("warga", "desa", "kepala", "dinas", "jalan", "banjir", "pasar", "sekolah", "bupati")
@@ -247,3 +253,31 @@ def test_a_repeated_item_missing_once_is_stored_again_not_checked_for_removal(
     assert result.updated == 1 and result.removed == 0
     again = store.get_article(first.id)
     assert again is not None and again.status.value == "active" and again.missing_checks == 0
+
+
+def _pass_work(tmp_path: Path, farm: Farm, archive: int) -> list[int]:
+    """SQLite instructions of a first, an unchanged and a changed pass over source "p", whose
+    `archive` older articles (the month before the feed's items) are already stored."""
+    store = open_store(f"sqlite:///{tmp_path / f'archive{archive}.db'}")
+    if archive:
+        plant_articles(
+            store, archive, datetime(2026, 3, 10, tzinfo=UTC), owners=["p"], days=(-60, -2)
+        )
+    settings = settings_for(store, farm)
+    work = []
+    for changed in (set(), set(), {0, 5}):
+        farm.changed = changed
+        with vm_steps(store.engine) as steps:
+            [result], _ = run_pass(settings, store)
+        assert not result.failed
+        work.append(steps[0])
+    store.close()
+    return work
+
+
+def test_a_pass_costs_the_same_whatever_the_source_has_stored(tmp_path: Path, farm: Farm) -> None:
+    # Looking up the listing's items and the removal check's suspects are index lookups: a
+    # 3000-article archive of the same source adds (almost) nothing to any pass's SQL work.
+    empty, stored = _pass_work(tmp_path, farm, 0), _pass_work(tmp_path, farm, 3000)
+    for name, e, s in zip(("first", "unchanged", "changed"), empty, stored, strict=True):
+        assert s <= e * 1.2, f"{name} pass: {e} -> {s} (x10 instructions)"

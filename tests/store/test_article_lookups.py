@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import REPO
-from query_plans import query_plans, reads_of
+from sql_probes import query_plans, reads_of
 
 from syndicate.models import Entry
 from syndicate.store import Store, open_store
