@@ -41,7 +41,11 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             # Holds private keys and secrets: owner-only before SQLite first opens it.
             ensure_private_sqlite(Path(path.split("?", 1)[0]))
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # LIFO: a thread that uses the store call after call (ingest's writer) gets back the
+        # connection it just returned, whose page cache is warm. FIFO handed it the idle one
+        # that another thread used last; in WAL mode a connection drops its whole cache when
+        # another connection has written since its last read, so every writer job started cold.
+        engine = create_engine(url, connect_args={"timeout": 30}, pool_use_lifo=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
