@@ -4,12 +4,17 @@ handled them. With several nodes, one node at a time holds each follower (a leas
 every batch), so a WebSub ping or a delivery batch is made once for the cluster, and a node
 that dies hands the follower to another within the lease.
 
+An EventWake is how an async follower waits: woken by the store's event signal as soon as new
+events are committed (in this process, or by any node on PostgreSQL), else after its timeout.
+
 (The feed cache also watches article_events, but only for "anything new since I rendered?": its
 position is the cache itself, in memory, and starts afresh with it.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 from syndicate.models import ArticleEvent
@@ -58,3 +63,33 @@ class EventFollower:
 
     def release(self) -> None:
         self.store.release_followers(self.node)
+
+
+class EventWake:
+    """Wait, on the event loop, until new article events were committed or `timeout` passed.
+    Create it on the loop; `close()` when done."""
+
+    def __init__(self, store: Store) -> None:
+        loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self.cross_process = store.event_signal.cross_process
+
+        def woken() -> None:  # in whichever thread committed (or the listener's)
+            loop.call_soon_threadsafe(self._event.set)
+
+        self._unsubscribe = store.event_signal.subscribe(woken)
+
+    def pending(self) -> bool:
+        """A wake came since the last wait (and is used up by this look)."""
+        woken = self._event.is_set()
+        self._event.clear()
+        return woken
+
+    async def wait(self, timeout: float) -> bool:
+        """True when woken by new events, False when the timeout passed first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+        return self.pending()
+
+    def close(self) -> None:
+        self._unsubscribe()

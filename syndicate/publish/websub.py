@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 
 import httpx
@@ -22,7 +23,7 @@ from syndicate import backoff, metrics
 from syndicate.config import Settings
 from syndicate.http import client_for
 from syndicate.models import ArticleEvent, tag_slug
-from syndicate.publish.events import EventFollower
+from syndicate.publish.events import EventFollower, EventWake
 from syndicate.publish.feeds import FORMATS
 from syndicate.store import Store
 
@@ -80,6 +81,7 @@ class WebSubPublisher:
         self.before_ping = before_ping or (lambda: None)
         self.delay = POLL_EVERY
         self.failures = 0
+        self._last_ping = 0.0  # time.monotonic() of the last round of pings
 
     async def step(self) -> int:
         """Ping for the events after the cursor; returns how many URLs were pinged (0: none due).
@@ -105,6 +107,7 @@ class WebSubPublisher:
                 # Stop at the first refusal: a hub that is down would make every ping wait.
                 log.warning("websub: hub %s refused %s: %s; will retry", hub, url, reason)
                 raise HubError(reason)
+        self._last_ping = time.monotonic()
         log.info("websub: pinged %s for %d feed URL(s)", hub, len(urls))
         await asyncio.to_thread(self.follower.done, last)
         return len(urls)
@@ -118,6 +121,13 @@ class WebSubPublisher:
         return out
 
     async def run(self) -> None:
+        wake = EventWake(self.store)  # pings go out as soon as new events are committed
+        try:
+            await self._run(wake)
+        finally:
+            wake.close()
+
+    async def _run(self, wake: EventWake) -> None:
         while True:
             self.beat("websub", 120.0 + backoff.WEBSUB.cap)
             try:
@@ -133,7 +143,11 @@ class WebSubPublisher:
                 self.failures += 1
             if self.failures:
                 self.delay = backoff.WEBSUB.seconds(self.failures)
-            await asyncio.sleep(self.delay)
+                await asyncio.sleep(self.delay)  # a refusing hub waits out its backoff
+            elif await wake.wait(self.delay):
+                # New events: ping now, but at most one round of pings per POLL_EVERY (a pass
+                # storing 200 articles commits 200 times).
+                await asyncio.sleep(max(0.0, self._last_ping + POLL_EVERY - time.monotonic()))
 
 
 class HubError(Exception):

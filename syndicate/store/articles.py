@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
+from syndicate.store import event_signal
 from syndicate.store.tables import MISSING, article_events, article_tags, articles, story_bands
 from syndicate.store.versions import save_version
 
@@ -185,8 +186,12 @@ class ArticleQueries:
             # Sequence values are handed out at insert but become visible at commit, so two
             # writers could commit ids 11 then 10 and a poller past 11 would never see 10.
             # One transaction-scoped lock makes event ids commit in order (SQLite already
-            # serialises writers).
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({EVENT_LOCK})")
+            # serialises writers). The same round trip queues the NOTIFY that wakes followers
+            # on every node at commit (syndicate.store.event_signal).
+            conn.exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock({EVENT_LOCK}), {event_signal.NOTIFY}"
+            )
+        event_signal.mark(conn)
         conn.execute(
             _INSERT_EVENT,
             {

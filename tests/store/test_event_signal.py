@@ -1,0 +1,70 @@
+"""The store's event signal: followers of article_events are woken when new events are
+committed, by this process on either database, and by another node on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from syndicate.models import Entry
+from syndicate.store import open_store
+
+
+def _entry(n: int) -> Entry:
+    return Entry(
+        url=f"https://detailnews.id/berita/{n}",
+        title=f"Kabar Bitung {n}",
+        published=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+    )
+
+
+def test_a_commit_that_adds_an_event_wakes_subscribers_after_the_commit(db_url: str) -> None:
+    store = open_store(db_url)
+    seen: list[int] = []
+    woken = threading.Event()
+
+    def on_events() -> None:
+        # Called after the commit: the new event is already visible to another connection.
+        seen.append(len(store.events_after(0)))
+        woken.set()
+
+    store.event_signal.subscribe(on_events)
+    gone: list[int] = []
+    try:
+        store.get_article("nothing")  # a read-only transaction wakes nobody
+        assert not seen
+        store.upsert_entry("detailnews", _entry(1))
+        assert woken.wait(10)
+        assert seen[0] == 1
+        store.event_signal.subscribe(lambda: gone.append(1))()  # subscribed, then unsubscribed
+        woken.clear()
+        store.upsert_entry("detailnews", _entry(2))
+        assert woken.wait(10)
+        assert 2 in seen and gone == []
+    finally:
+        store.close()
+
+
+def test_on_postgresql_another_nodes_commit_wakes_this_node(pg_url: str) -> None:
+    this, other = open_store(pg_url), open_store(pg_url)  # two engines: two nodes
+    woken = threading.Event()
+    this.event_signal.subscribe(woken.set)
+    try:
+        assert this.event_signal.cross_process
+        # The listener may still be connecting: keep committing until a wake arrives.
+        for n in range(50):
+            other.upsert_entry("detailnews", _entry(n))
+            if woken.wait(0.2):
+                break
+        assert woken.is_set()
+    finally:
+        this.close()
+        other.close()
+
+
+def test_sqlite_says_other_processes_are_not_heard(sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
+    try:
+        assert not store.event_signal.cross_process  # followers keep a short peek timer there
+    finally:
+        store.close()
