@@ -70,6 +70,27 @@ class DeliveryJob:
     server_healthy: bool = False  # known, no failures, success recorded lately: nothing to write
 
 
+@dataclass(frozen=True, slots=True)
+class LeaseOffer:
+    """A worker's offer to take up to `rows` of a new activity's deliveries as they are queued:
+    those rows are inserted already leased to it (`token` until `until`) and go straight to its
+    send queue, with no claim query in between. Rows beyond `rows`, or not due yet, are queued
+    unleased for any worker to claim."""
+
+    token: str
+    until: datetime
+    rows: int
+
+
+@dataclass(slots=True)
+class Queued:
+    """What queueing an activity's deliveries did: how many rows, and the ones leased to the
+    offer's worker (ready to send)."""
+
+    count: int = 0
+    leased: list[DeliveryJob] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class DeliveryOutcome:
     """What a worker learned from one attempt; written back by finish_deliveries()."""

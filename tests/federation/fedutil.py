@@ -321,7 +321,7 @@ def _their_key(name: str) -> tuple[str, str]:
 
 @contextlib.asynccontextmanager
 async def running_instance(
-    db_url: str, tmp_path: Any, *, workers: bool = True, **federation: Any
+    db_url: str, tmp_path: Any, *, deliver: bool = True, **federation: Any
 ) -> AsyncIterator[Instance]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -333,7 +333,7 @@ async def running_instance(
     state = app.state.syndicate
     server, task = await serve(app, port)
     delivery = None
-    if workers:
+    if deliver:
         delivery = DeliveryService(state)
         delivery.start()
     try:

@@ -40,7 +40,7 @@ async def test_a_burst_reuses_at_most_two_connections_per_host(db_url, tmp_path)
     remotes = [CountingInbox() for _ in range(HOSTS)]
     started = [await serve(r.app, r.port) for r in remotes]
     try:
-        async with running_instance(db_url, tmp_path, workers=True) as inst:
+        async with running_instance(db_url, tmp_path, deliver=True) as inst:
             for r in remotes:
                 for i in range(INBOXES):
                     actor = f"http://127.0.0.1:{r.port}/users/u{i}"

@@ -86,7 +86,7 @@ async def _stop_during_claim_of(
     grace: float,
     end_claim_after_stop: bool,
 ) -> None:
-    async with running_instance(db_url, tmp_path, workers=False) as inst:
+    async with running_instance(db_url, tmp_path, deliver=False) as inst:
         inboxes = _queue(inst.store, remote)
         svc = DeliveryService(inst.state)
         held = HeldClaim(svc.fed.store)

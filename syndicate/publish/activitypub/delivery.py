@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import secrets
 import threading
 import time
 from collections import Counter, OrderedDict, deque
@@ -28,30 +29,34 @@ import httpx
 from syndicate.http import HostClients, build_client, client_spec
 from syndicate.models import Change
 from syndicate.models.delivery_states import DONE, RETRY, transition
-from syndicate.models.federation import DeliveryJob, DeliveryOutcome
+from syndicate.models.federation import DeliveryJob, DeliveryOutcome, LeaseOffer
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.federation import Federation, HostState, federation_for
 from syndicate.publish.activitypub.outbox import activity_for_event, revoke_quote_stamps
 from syndicate.publish.activitypub.remote import FetchError
 from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
 from syndicate.publish.corrections import article_corrections
-from syndicate.publish.events import EventFollower
+from syndicate.publish.events import EventFollower, EventWake
 from syndicate.store import Store
 
 log = logging.getLogger("syndicate.delivery")
 
 CURSOR = "delivery"
 POLL_EVERY = 1.0  # seconds between full polls of article_events (which renew the hold)
-PEEK_EVERY = 0.1  # seconds between cheap looks for a new event id (read-only)
+PEEK_EVERY = 0.1  # seconds between cheap looks for a new event id (read-only) without a signal
 PER_HOST = 2  # connections to, and sends running at once to, one inbox host
 PRUNE_EVERY = 3600.0  # seconds between prunings of old federation rows
 # How long finished deliveries, idle remote actor keys and old non-Create activities are kept.
 KEEP_DELIVERIES = timedelta(days=14)
 KEEP_REMOTE_ACTORS = timedelta(days=30)
 KEEP_ACTIVITIES = timedelta(days=90)
+IDLE_LOOK = 1.0  # seconds the claimer waits for a wake (or for room) before looking anyway
 FLUSH_EVERY = 0.2
 FLUSH_BATCH = 64  # results written back in one transaction
-PREFETCH = 8  # leased rows waiting per worker at most; topped up when half are taken
+# Leased rows waiting per worker at most (a node's send queue holds workers x PREFETCH), topped
+# up when half are taken. A new activity's rows are leased as they are inserted, up to the room
+# left, so a burst is mostly sent without claim queries; other nodes claim the rest.
+PREFETCH = 32
 HEARTBEAT = "delivery"
 CAVAGE, RFC9421 = "cavage", "rfc9421"
 
@@ -84,13 +89,15 @@ def process_events(
     fed: Federation,
     limit: int = 200,
     follower: EventFollower | None = None,
-    on_queued: Callable[[], None] | None = None,
+    on_queued: Callable[[list[DeliveryJob]], None] | None = None,
+    offer: Callable[[], LeaseOffer | None] | None = None,
 ) -> tuple[int, int]:
     """Turn new article events into activities + delivery rows. Returns (events, deliveries).
     With a follower, only the node holding it does this (the others return (0, 0)); the
     position moves in the same transaction as each event's activity either way.
-    `on_queued` is called as soon as each event's rows are committed, so sending starts on the
-    first article of a batch, not after the last one."""
+    `offer()` is asked before each event how many of its rows this worker takes leased as they
+    are inserted; `on_queued(leased jobs)` is called as soon as each event's rows are
+    committed, so sending starts on the first article of a batch, not after the last one."""
     store, settings = fed.store, fed.settings
     if follower is not None:
         cursor = follower.hold()
@@ -99,7 +106,7 @@ def process_events(
     else:
         cursor = store.event_position(CURSOR) or 0
     events = store.events_after(cursor, limit)
-    queued = 0
+    total = 0
     now = datetime.now(UTC)
     for ev in events:
         article = store.get_article(ev.article_id)
@@ -116,11 +123,18 @@ def process_events(
                 act.delivered = act.delivered and sent
             if now - ev.at > RETRY.give_up:
                 act.delivered = False  # a long outage: list it, do not push stale news
-        n = store.add_event_activity(act, ev.id, cursor=CURSOR, refresh_create=refresh, now=now)
-        if n and on_queued is not None:
-            on_queued()
-        queued += n
-    return len(events), queued
+        queued = store.add_event_activity(
+            act,
+            ev.id,
+            cursor=CURSOR,
+            refresh_create=refresh,
+            now=now,
+            offer=offer() if offer is not None and act is not None and act.delivered else None,
+        )
+        if queued.count and on_queued is not None:
+            on_queued(queued.leased)
+        total += queued.count
+    return len(events), total
 
 
 def prune(store: Store, now: datetime | None = None) -> dict[str, int]:
@@ -267,7 +281,7 @@ class DeliveryService:
         self.results: list[DeliveryOutcome] = []
         self.in_flight: dict[int, DeliveryJob] = {}
         self.stopping = False
-        self._room = asyncio.Event()
+        self._room_made = asyncio.Event()
         self._flush_now = asyncio.Event()
         # A claim hands its leased rows over here, under the lock, in its own thread: once
         # stop() has taken what is here and set `_abandoned`, a claim that commits later gives
@@ -291,7 +305,7 @@ class DeliveryService:
         self._claimer_task = asyncio.create_task(self._claimer(), name="ap-claimer")
         self._flusher_task = asyncio.create_task(self._flusher(), name="ap-flusher")
         self.tasks = [
-            asyncio.create_task(self._loop(self._poll_events, PEEK_EVERY), name="ap-events"),
+            asyncio.create_task(self._follow_events(), name="ap-events"),
             self._claimer_task,
             self._flusher_task,
             asyncio.create_task(self._loop(self._prune, PRUNE_EVERY), name="ap-prune"),
@@ -308,7 +322,7 @@ class DeliveryService:
         arrive twice, with the same activity id, as after a crash)."""
         self.stopping = True
         self.fed.wake()
-        self._room.set()
+        self._room_made.set()
         deadline = time.monotonic() + grace
         unsent = self.queue.drain()
         # Not cancelled mid-claim: its UPDATE would commit in the thread with nobody to give
@@ -374,27 +388,49 @@ class DeliveryService:
             if not busy:
                 await asyncio.sleep(every)
 
-    async def _poll_events(self) -> bool:
+    async def _follow_events(self) -> None:
+        """Turn new article events into deliveries as soon as the store's event signal says
+        they were committed (this process, or any node on PostgreSQL); between signals, a
+        cheap look at the newest event id every PEEK_EVERY (SQLite: another process's commit
+        sends no signal) and a full poll every POLL_EVERY, which renews the follower's hold."""
+        wake = EventWake(self.fed.store)
+        peek_every = POLL_EVERY if wake.cross_process else PEEK_EVERY
+        signalled = False
+        try:
+            while not self.stopping:
+                try:
+                    busy = await self._poll_events(force=signalled or wake.pending())
+                except Exception:
+                    log.exception("delivery: following events failed; retrying")
+                    busy = False
+                signalled = False if busy else await wake.wait(peek_every)
+        finally:
+            wake.close()
+
+    async def _poll_events(self, force: bool = False) -> bool:
+        """One look (in one thread hop): returns True when a full batch may have more behind."""
         if not self.fed.settings.federation.enabled:
             return False
-        # A new article from another process (`syndicate fetch`) is seen within PEEK_EVERY by a
-        # read-only look at the newest event id; the full poll, which writes (it renews the
-        # follower's hold), runs only then or every POLL_EVERY.
-        newest = await asyncio.to_thread(self.fed.store.last_event_id)
-        now = time.monotonic()
-        if newest == self._last_event and now - self._last_poll < POLL_EVERY:
-            return False
-        self._last_poll = now
         loop = asyncio.get_running_loop()
 
-        def queued_one() -> None:  # in the poller's thread: wake the claimer on the loop
-            loop.call_soon_threadsafe(self.fed.wake)
+        def queued_one(leased: list[DeliveryJob]) -> None:  # in the poller's thread
+            self._hand_over(leased)
+            loop.call_soon_threadsafe(self.fed.wake)  # the claimer queues them, claims the rest
 
-        events, queued = await asyncio.to_thread(
-            process_events, self.fed, 200, self.follower, queued_one
-        )
-        if events < 200:
-            self._last_event = newest
+        def look() -> tuple[int, int]:
+            # The peek is read-only; the full poll writes (it renews the follower's hold), so
+            # it runs only when there is something new, when signalled, or every POLL_EVERY.
+            newest = self.fed.store.last_event_id()
+            now = time.monotonic()
+            if not force and newest == self._last_event and now - self._last_poll < POLL_EVERY:
+                return 0, 0
+            self._last_poll = now
+            events, queued = process_events(self.fed, 200, self.follower, queued_one, self._offer)
+            if events < 200:
+                self._last_event = newest
+            return events, queued
+
+        events, queued = await asyncio.to_thread(look)
         if queued:
             log.info("delivery: %d event(s) queued %d delivery(ies)", events, queued)
             self.fed.wake()
@@ -406,12 +442,32 @@ class DeliveryService:
             log.info("delivery: pruned %s", ", ".join(f"{n} {k}" for k, n in gone.items() if n))
         return False
 
+    @property
+    def capacity(self) -> int:
+        """The most leased rows this node keeps waiting for a sender."""
+        return self.workers * PREFETCH
+
+    def _room(self) -> int:
+        # Read from the poller's and the claimer's threads: sizes are ints, a stale read only
+        # makes one claim or offer a little smaller or larger.
+        return self.capacity - self.queue.qsize() - len(self._claimed)
+
+    def _offer(self) -> LeaseOffer | None:
+        """How many of a new activity's rows this node takes as they are inserted (its room)."""
+        room = self._room()
+        if room <= 0 or self.stopping:
+            return None
+        return LeaseOffer(secrets.token_hex(16), datetime.now(UTC) + self.lease, room)
+
     def _claim(self, limit: int) -> int:
-        """Lease due rows (in a thread) and serialise and hash each activity once per claim:
-        every inbox gets the same bytes, signed as they are, and a refreshed Create is picked
-        up. The rows go to `_claimed`, or back to the database if stop() gave up waiting;
-        returns how many were handed over."""
-        jobs = self.fed.store.claim_deliveries(limit, self.lease)
+        """Lease due rows (in a thread) and hand them over; returns how many were taken."""
+        return self._hand_over(self.fed.store.claim_deliveries(limit, self.lease))
+
+    def _hand_over(self, jobs: list[DeliveryJob]) -> int:
+        """Serialise and hash each activity once per batch of leased rows (every inbox gets the
+        same bytes, signed as they are, and a refreshed Create is picked up) and put them in
+        `_claimed` for the claimer to queue, or back in the database if stop() gave up
+        waiting; returns how many were handed over."""
         if not jobs:
             return 0
         bodies: dict[str, Body] = {}
@@ -422,19 +478,21 @@ class DeliveryService:
             if not self._abandoned:
                 self._claimed.extend((job, bodies[job.activity_id]) for job in jobs)
                 return len(jobs)
-        log.info("delivery: a claim ended after the stop; giving back %d row(s)", len(jobs))
-        self._give_back(jobs)  # nobody awaits this claim any more
+        log.info("delivery: leased rows came after the stop; giving back %d", len(jobs))
+        self._give_back(jobs)  # nobody will send these
         return 0
 
     async def _claimer(self) -> None:
         beat = getattr(self.state, "beat", None)
         # Fewer, larger claims: each is a transaction (and a thread hop contending for the GIL
         # with the senders), so topping up at half full keeps the workers fed for less.
-        capacity = self.workers * PREFETCH
         while not self.stopping:
             if beat:
                 beat(HEARTBEAT, 60.0)
-            room = capacity - self.queue.qsize()
+            # Cleared before looking: a wake during the claim (rows handed over or queued
+            # meanwhile) makes the next look immediate instead of being lost.
+            self.fed.wake_event.clear()
+            room = self._room()
             got = 0
             if room > 0:
                 try:
@@ -446,24 +504,22 @@ class DeliveryService:
             now = time.monotonic()
             for job, body in self._take_claimed():
                 self.queue.put_nowait((job, body, now))
-            if got and got == room:
-                self._room.clear()
-                if self.stopping:
-                    return
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._room.wait(), 1.0)
+            if room <= 0 or got == room:
+                # Full: more rows may be due. Look again once the senders took half (a wake
+                # would only find no room).
+                self._room_made.clear()
+                if self.queue.qsize() > self.capacity // 2 and not self.stopping:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._room_made.wait(), IDLE_LOOK)
                 continue
-            self.fed.wake_event.clear()
-            if self.stopping:
-                return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.fed.wake_event.wait(), 1.0)
+                await asyncio.wait_for(self.fed.wake_event.wait(), IDLE_LOOK)
 
     async def _worker(self) -> None:
         while not self.stopping:
             job, body, claimed = await self.queue.get()
-            if self.queue.qsize() <= self.workers * PREFETCH // 2:
-                self._room.set()
+            if self.queue.qsize() <= self.capacity // 2:
+                self._room_made.set()
             lease = self.lease.total_seconds()
             if time.monotonic() - claimed > lease - min(5.0, lease / 4):
                 self.queue.done(job.host)

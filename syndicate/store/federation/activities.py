@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from syndicate.models import ArticleStatus
 from syndicate.models.delivery_states import PENDING
-from syndicate.models.federation import NewActivity
+from syndicate.models.federation import LeaseOffer, NewActivity, Queued
 from syndicate.store.cursors import advance_position as advance
 from syndicate.store.federation.deliveries import queue_deliveries, withdraw
 from syndicate.store.federation.followers import delivery_inboxes
@@ -68,7 +68,7 @@ class ActivityQueries:
         """Store an activity and queue it for each inbox; returns the number of deliveries."""
         with self.engine.begin() as conn:
             _insert(conn, act)
-            return queue_deliveries(conn, act, inboxes, now or datetime.now(UTC))
+            return queue_deliveries(conn, act, inboxes, now or datetime.now(UTC)).count
 
     def add_event_activity(
         self,
@@ -78,12 +78,14 @@ class ActivityQueries:
         cursor: str,
         refresh_create: dict[str, Any] | None = None,
         now: datetime | None = None,
-    ) -> int:
+        offer: LeaseOffer | None = None,
+    ) -> Queued:
         """Answer one article event atomically: store the activity, queue one delivery per
-        follower inbox, and move the cursor past the event. Another process that answered the
-        same event first wins (unique event id); returns the number of deliveries queued."""
+        follower inbox (with `offer`, the first of them leased to that worker), and move the
+        cursor past the event. Another process that answered the same event first wins (unique
+        event id); returns what was queued."""
         now = now or datetime.now(UTC)
-        n = 0
+        queued = Queued()
         try:
             with self.engine.begin() as conn:
                 if act is not None:
@@ -95,15 +97,15 @@ class ActivityQueries:
                     else:
                         inboxes = delivery_inboxes(conn, act.source_id)
                     _insert(conn, act)
-                    n = queue_deliveries(conn, act, inboxes, now, not_before)
+                    queued = queue_deliveries(conn, act, inboxes, now, not_before, offer)
                     if refresh_create is not None and act.article_id:
                         _refresh_create(conn, act.article_id, refresh_create)
                 advance(conn, cursor, event_id)
         except IntegrityError:
             with self.engine.begin() as conn:
                 advance(conn, cursor, event_id)
-            return 0
-        return n
+            return Queued()
+        return queued
 
     def activity(self, activity_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:

@@ -8,20 +8,24 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    DateTime,
     Engine,
+    Text,
     and_,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from syndicate.models.delivery_states import (
     DEAD,
@@ -37,7 +41,9 @@ from syndicate.models.federation import (
     DeliveryJob,
     DeliveryOutcome,
     InboxStatus,
+    LeaseOffer,
     NewActivity,
+    Queued,
     host_of,
 )
 from syndicate.store.federation import servers
@@ -52,30 +58,144 @@ def queue_deliveries(
     inboxes: Iterable[str],
     now: datetime,
     not_before: dict[str, datetime] | None = None,
-) -> int:
-    """One pending row per inbox for a stored activity; returns how many."""
-    rows = []
+    offer: LeaseOffer | None = None,
+) -> Queued:
+    """One pending row per inbox for a stored activity; with an offer, the first due rows (up to
+    its size) are inserted leased to that worker and come back as jobs."""
     targets = sorted(set(inboxes)) if act.delivered else []
-    # A server marked unavailable is not tried again before its retry time.
-    retry = servers.retry_after_by_host(conn, {host_of(i) for i in targets})
-    for inbox in targets:
-        host = host_of(inbox)
-        due = max(now, retry.get(host) or now, (not_before or {}).get(inbox) or now)
-        rows.append(
+    if not targets:
+        return Queued()
+    hosts = [host_of(i) for i in targets]
+    # A server marked unavailable is not tried again before its retry time; what a claim would
+    # read about each server comes from the same query.
+    health = servers.health_by_host(conn, set(hosts))
+    rows: list[_NewRow] = []
+    taken = 0
+    for inbox, host in zip(targets, hosts, strict=True):
+        server = health.get(host)
+        retry = server.retry_after if server is not None else None
+        due = max(now, retry or now, (not_before or {}).get(inbox) or now)
+        leased = offer is not None and taken < offer.rows and due <= now
+        taken += leased
+        rows.append(_NewRow(inbox, host, due, offer if leased else None))
+    ids = _insert_rows(conn, act, now, rows, returning=taken > 0)
+    jobs = [
+        _job(
             {
+                "id": ids[r.inbox],
                 "activity_id": act.id,
                 "source_id": act.source_id,
-                "inbox": inbox,
-                "host": host,
-                "status": PENDING,
+                "inbox": r.inbox,
+                "host": r.host,
                 "attempts": 0,
-                "next_attempt_at": due,
                 "created_at": now,
-            }
+            },
+            r.lease.token,
+            act.payload,
+            health.get(r.host),
+            now,
         )
-    if rows:
-        conn.execute(insert(ap_deliveries), rows)
-    return len(rows)
+        for r in rows
+        if r.lease is not None
+    ]
+    return Queued(len(rows), jobs)
+
+
+class _NewRow(NamedTuple):
+    inbox: str
+    host: str
+    due: datetime
+    lease: LeaseOffer | None
+
+
+def _insert_rows(
+    conn: Connection, act: NewActivity, now: datetime, rows: list[_NewRow], *, returning: bool
+) -> dict[str, int]:
+    """Insert one activity's delivery rows; with `returning`, their ids by inbox."""
+    d = ap_deliveries
+    if conn.dialect.name == "postgresql":
+        # One INSERT … SELECT FROM unnest(arrays): the statement's text is the same for any
+        # number of inboxes, so psycopg and the server parse it once; a multi-row VALUES
+        # (what an executemany with RETURNING becomes) has 10 parameters per inbox and was
+        # parsed anew on every call, most of the cost of queueing a fan-out.
+        when = ARRAY(DateTime(timezone=True))
+        t = (
+            func.unnest(
+                literal([r.inbox for r in rows], ARRAY(Text)),
+                literal([r.host for r in rows], ARRAY(Text)),
+                literal([r.due for r in rows], when),
+                literal([r.lease.until if r.lease else None for r in rows], when),
+                literal([r.lease.token if r.lease else None for r in rows], ARRAY(Text)),
+            )
+            .table_valued("inbox", "host", "due", "lease_until", "lease_token")
+            .render_derived("t")
+        )
+        stmt = insert(d).from_select(
+            [
+                d.c.activity_id,
+                d.c.source_id,
+                d.c.inbox,
+                d.c.host,
+                d.c.status,
+                d.c.attempts,
+                d.c.next_attempt_at,
+                d.c.created_at,
+                d.c.lease_until,
+                d.c.lease_token,
+            ],
+            select(
+                literal(act.id, d.c.activity_id.type),
+                literal(act.source_id, d.c.source_id.type),
+                t.c.inbox,
+                t.c.host,
+                literal(str(PENDING), d.c.status.type),
+                literal(0),
+                t.c.due,
+                literal(now, d.c.created_at.type),
+                t.c.lease_until,
+                t.c.lease_token,
+            ),
+        )
+        if not returning:
+            conn.execute(stmt)
+            return {}
+        return dict(conn.execute(stmt.returning(d.c.inbox, d.c.id)).tuples().all())
+    values = [
+        {
+            "activity_id": act.id,
+            "source_id": act.source_id,
+            "inbox": r.inbox,
+            "host": r.host,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": r.due,
+            "created_at": now,
+            "lease_until": r.lease.until if r.lease else None,
+            "lease_token": r.lease.token if r.lease else None,
+        }
+        for r in rows
+    ]
+    if not returning:  # SQLite runs an executemany in-process, without parsing it again
+        conn.execute(insert(d), values)
+        return {}
+    return dict(conn.execute(insert(d).returning(d.c.inbox, d.c.id), values).tuples().all())
+
+
+def _job(row: Any, token: str, payload: dict[str, Any], server: Any, now: datetime) -> DeliveryJob:
+    """A leased row (a mapping or a Row with the job's columns) as the job a worker sends."""
+    return DeliveryJob(
+        id=row["id"],
+        activity_id=row["activity_id"],
+        source_id=row["source_id"],
+        inbox=row["inbox"],
+        host=row["host"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        lease_token=token,
+        payload=payload,
+        signature=server.signature if server is not None else None,
+        server_healthy=servers.is_healthy(server, now),
+    )
 
 
 def withdraw(
@@ -174,27 +294,12 @@ class DeliveryQueries:
                 ).all()
             )
             health = servers.health_by_host(conn, {r.host for r in rows})
-        jobs = []
-        for r in sorted(rows, key=lambda r: r.id):
-            if r.activity_id not in payloads:  # cannot happen (never deleted); as the old join
-                continue
-            s = health.get(r.host)
-            jobs.append(
-                DeliveryJob(
-                    id=r.id,
-                    activity_id=r.activity_id,
-                    source_id=r.source_id,
-                    inbox=r.inbox,
-                    host=r.host,
-                    attempts=r.attempts,
-                    created_at=r.created_at,
-                    lease_token=token,
-                    payload=dict(payloads[r.activity_id]),
-                    signature=s.signature if s else None,
-                    server_healthy=servers.is_healthy(s, now),
-                )
-            )
-        return jobs
+        # Rows are sorted by id: the order they were queued in.
+        return [
+            _job(r._mapping, token, dict(payloads[r.activity_id]), health.get(r.host), now)
+            for r in sorted(rows, key=lambda r: r.id)
+            if r.activity_id in payloads  # cannot fail (activities are never deleted first)
+        ]
 
     def release_deliveries(self, jobs: Iterable[DeliveryJob]) -> None:
         """Give back leased rows that were not attempted (a clean shutdown)."""

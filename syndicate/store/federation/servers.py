@@ -19,20 +19,6 @@ from syndicate.store.tables import ap_deliveries, ap_servers
 HEALTH_REFRESH = timedelta(minutes=1)  # how stale a healthy server's last_success_at may get
 
 
-def retry_after_by_host(conn: Connection, hosts: Iterable[str]) -> dict[str, datetime]:
-    """Servers marked unavailable among `hosts`, and when they may be tried again."""
-    hosts = set(hosts)
-    if not hosts:
-        return {}
-    return dict(
-        conn.execute(
-            select(ap_servers.c.host, ap_servers.c.retry_after).where(
-                one_of(conn, ap_servers.c.host, hosts), ap_servers.c.retry_after.is_not(None)
-            )
-        ).all()
-    )
-
-
 def health_by_host(conn: Connection, hosts: Iterable[str]) -> dict[str, Any]:
     """host -> (host, signature, failures, retry_after, last_success_at) for a claim."""
     return {
