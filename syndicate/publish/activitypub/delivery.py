@@ -52,7 +52,7 @@ KEEP_REMOTE_ACTORS = timedelta(days=30)
 KEEP_ACTIVITIES = timedelta(days=90)
 IDLE_LOOK = 1.0  # seconds the claimer waits for a wake (or for room) before looking anyway
 FLUSH_EVERY = 0.2
-FLUSH_BATCH = 64  # results written back in one transaction
+FLUSH_BATCH = 256  # results written back in one transaction (or every FLUSH_EVERY s)
 # Leased rows waiting per worker at most (a node's send queue holds workers x PREFETCH), topped
 # up when half are taken. A new activity's rows are leased as they are inserted, up to the room
 # left, so a burst is mostly sent without claim queries; other nodes claim the rest.
