@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -56,8 +57,9 @@ class UnknownFeed(KeyError):
 
 
 class FeedCache:
-    """Renders feeds on first request after a change; a separate `syndicate fetch` process is
-    noticed through the store's event counter within CHECK_EVERY seconds."""
+    """Renders feeds on first request after a change. A change is noticed at once through the
+    store's event signal (this process; on PostgreSQL any node), and otherwise (a separate
+    `syndicate fetch` on SQLite) through the store's event counter within CHECK_EVERY seconds."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
@@ -68,11 +70,12 @@ class FeedCache:
         # Last validators handed out per feed, kept across re-renders so Last-Modified stays put
         # when the bytes did not change and always moves forward when they did.
         self._validators: OrderedDict[tuple[str, str, int], tuple[str, datetime]] = OrderedDict()
-        self._checked = 0.0
+        self._checked = -math.inf  # "never": the next request looks
         self._lock = threading.Lock()
         self._bytes = 0
         # (key, page) known to be empty at the current version: answered 404 without a query.
         self._unknown: OrderedDict[tuple[str, int], None] = OrderedDict()
+        store.event_signal.subscribe(self.check_now)
 
     def reset(self, settings: Settings | None = None) -> None:
         with self._lock:
@@ -80,7 +83,7 @@ class FeedCache:
                 self.settings = settings
             self._clear()
             self._version = -1
-            self._checked = 0.0
+            self._checked = -math.inf  # "never": the next request looks
 
     def _clear(self) -> None:
         self._cache.clear()
@@ -90,7 +93,7 @@ class FeedCache:
     def check_now(self) -> None:
         """Look at the store on the next request, e.g. right before telling a WebSub hub that
         feeds changed: the hub's fetch must not get the copy rendered before the change."""
-        self._checked = 0.0
+        self._checked = -math.inf  # "never": the next request looks
 
     def peek(self, key: str, fmt: str, page: int = 1) -> RenderedFeed | None:
         """The cached feed when it is known to be current without asking the store (checked

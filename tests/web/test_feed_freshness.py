@@ -151,3 +151,30 @@ def test_event_ids_commit_in_order_on_postgresql(db_url: str) -> None:
     events = store.events_after(0)
     assert [e.article_id for e in events] == ["a1", "a2"] and events[0].id < events[1].id
     store.close()
+
+
+def test_a_new_article_shows_in_the_feed_at_once(site, db_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The event signal resets the cache's check: a new article (here stored by another node's
+    store on the same database) is in the next feed response, not after the cache's timer
+    (set to an hour here, so only the signal can make the cache look)."""
+    import time as _time
+
+    from syndicate.store import open_store
+
+    monkeypatch.setattr(feed_cache, "CHECK_EVERY", 3600.0)
+    s = site(db=db_url)
+    s.store.upsert_entry("detailnews", entry(1, datetime(2026, 1, 8, 10, tzinfo=WITA)))
+    s.app.state.syndicate.feeds.check_now()
+    assert b"Berita nomor 2" not in s.server.get("/feeds/detailnews.atom").content
+    writer = open_store(db_url) if db_url.startswith("postgresql") else s.store
+    try:
+        for n in range(2, 40):  # on PostgreSQL the listener may still be connecting
+            writer.upsert_entry("detailnews", entry(n, datetime(2026, 1, 8, 11, tzinfo=WITA)))
+            body = s.server.get("/feeds/detailnews.atom").content
+            if b"Berita nomor 2" in body:
+                break
+            _time.sleep(0.2)
+        assert b"Berita nomor 2" in body
+    finally:
+        if writer is not s.store:
+            writer.close()
