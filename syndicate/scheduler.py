@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -89,6 +89,7 @@ class IngestScheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self._paused = False
         self._wake = asyncio.Event()  # set: look for due sources now
+        self._unsubscribe: Callable[[], None] = lambda: None
         self._next: dict[str, datetime] = {}  # last known next run per source (for pages)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -96,7 +97,15 @@ class IngestScheduler:
     def start(self) -> None:
         self.fetcher = make_fetcher(self.settings, self.store)
         self._plan(self.enabled_sources())
-        self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="scheduler")
+        loop = asyncio.get_running_loop()
+        # A source made due now (a WebSub push, a reload) on any node (PostgreSQL) or in this
+        # process wakes the loop, instead of waiting for its planned look (up to MAX_IDLE).
+
+        def due_now() -> None:  # in whichever thread committed (or the listener's)
+            loop.call_soon_threadsafe(self.wake)
+
+        self._unsubscribe = self.store.signals.sources_due.subscribe(due_now)
+        self._loop_task = loop.create_task(self._loop(), name="scheduler")
         log.info("scheduler started with %d source(s) on %s", len(self.source_jobs()), self.node)
 
     def pause(self) -> None:
@@ -111,6 +120,7 @@ class IngestScheduler:
     async def shutdown(self) -> None:
         """Cancel what still runs (after the service's grace), free its leases, close clients."""
         self._paused = True
+        self._unsubscribe()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -72,12 +72,12 @@ class EventWake:
     def __init__(self, store: Store) -> None:
         loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self.cross_process = store.event_signal.cross_process
+        self.cross_process = store.signals.events.cross_process
 
         def woken() -> None:  # in whichever thread committed (or the listener's)
             loop.call_soon_threadsafe(self._event.set)
 
-        self._unsubscribe = store.event_signal.subscribe(woken)
+        self._unsubscribe = store.signals.events.subscribe(woken)
 
     def pending(self) -> bool:
         """A wake came since the last wait (and is used up by this look)."""

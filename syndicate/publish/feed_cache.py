@@ -75,7 +75,7 @@ class FeedCache:
         self._bytes = 0
         # (key, page) known to be empty at the current version: answered 404 without a query.
         self._unknown: OrderedDict[tuple[str, int], None] = OrderedDict()
-        store.event_signal.subscribe(self.check_now)
+        store.signals.events.subscribe(self.check_now)
 
     def reset(self, settings: Settings | None = None) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from syndicate.store.articles import ArticleQueries
 from syndicate.store.cursors import CursorQueries
 from syndicate.store.database import StorageError, check_connection, make_engine, migrate, redact
-from syndicate.store.event_signal import EventSignal
+from syndicate.store.event_signal import Signals
 from syndicate.store.federation import FederationQueries
 from syndicate.store.leases import LeaseQueries
 from syndicate.store.nodes import NodeQueries
@@ -38,13 +38,13 @@ class Store(
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
         self.url = url
-        self.event_signal = EventSignal(engine)  # "new article_events committed": wakes followers
+        self.signals = Signals(engine)  # "look now": new events, sources made due
 
     def migrate(self) -> None:
         migrate(self.engine)
 
     def close(self) -> None:
-        self.event_signal.close()
+        self.signals.close()
         self.engine.dispose()
 
     def __repr__(self) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from syndicate.boundary import bound_entry
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, Entry, new_id, tag_slug
 from syndicate.store import event_signal
+from syndicate.store.event_signal import EVENTS
 from syndicate.store.tables import MISSING, article_events, article_tags, articles, story_bands
 from syndicate.store.versions import save_version
 
@@ -189,9 +190,9 @@ class ArticleQueries:
             # serialises writers). The same round trip queues the NOTIFY that wakes followers
             # on every node at commit (syndicate.store.event_signal).
             conn.exec_driver_sql(
-                f"SELECT pg_advisory_xact_lock({EVENT_LOCK}), {event_signal.NOTIFY}"
+                f"SELECT pg_advisory_xact_lock({EVENT_LOCK}), {event_signal.notify(EVENTS)}"
             )
-        event_signal.mark(conn)
+        event_signal.mark(conn, EVENTS)
         conn.execute(
             _INSERT_EVENT,
             {

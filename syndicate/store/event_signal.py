@@ -1,16 +1,20 @@
-"""A wake-up for followers of article_events: "new events were committed, look now".
+"""Wake-ups from the store: "something was committed, look now", so followers need not poll fast.
 
-Followers (delivery, WebSub) still read the events themselves from their stored position; this
-only tells them when, so a new article goes out at once instead of at the next poll, and an
-idle node polls rarely.
+Two signals, one mechanism (`Store.signals`):
+- `events`: new article_events rows (the delivery poller, WebSub and the feed cache wake);
+- `sources_due`: a source was made due now (a WebSub push or a reload: the scheduler wakes).
 
-- In this process, on either database: a transaction that added events marks its connection
-  (`mark`), and the signal fires when the connection goes back to the pool, after the commit.
-- On PostgreSQL, also from other processes and nodes: the transaction that adds an event runs
-  `pg_notify` (delivered at commit, folded into one per transaction) on a channel named after
-  the schema, and one daemon thread per process LISTENs on its own connection. If that
-  connection drops it reconnects with backoff and fires once (an event may have been missed).
-- On SQLite another process's commit is not seen: followers keep peeking on a short timer.
+Followers still read what changed themselves (events after their stored position, due sources
+from source_leases); a signal only says when.
+
+- In this process, on either database: a transaction marks its connection (`mark`), and the
+  signal fires when the connection goes back to the pool, after the commit.
+- On PostgreSQL, also from other processes and nodes: the transaction runs `pg_notify` (sent
+  at commit, repeats folded into one) on a channel named after the signal and the schema, and
+  one daemon thread per process LISTENs to all of them on its own connection. If that
+  connection drops it reconnects with backoff and fires every signal once (one may have been
+  missed meanwhile).
+- On SQLite another process's commit is not heard: followers keep a short timer there.
 """
 
 from __future__ import annotations
@@ -26,45 +30,41 @@ from syndicate import backoff
 
 log = logging.getLogger("syndicate.store")
 
-CHANNEL = "syndicate_events:"  # + the schema name: one channel per database schema
-_MARK = "syndicate_event_added"
+EVENTS, SOURCES_DUE = "events", "sources_due"
+_MARK = "syndicate_signals"  # connection info key: the signals a transaction raised
 RECONNECT = backoff.Backoff(base=1, cap=30, first=0)
 
 
-# What a PostgreSQL transaction that adds an event selects (NOTIFY is sent on commit).
-NOTIFY = f"pg_notify('{CHANNEL}' || current_schema(), '')"
+def channel(name: str, schema: str) -> str:
+    return f"syndicate:{name}:{schema}"  # one channel per signal and database schema
 
 
-def mark(conn: Connection) -> None:
-    """This transaction added events: fire the signal once its connection is given back."""
-    conn.info[_MARK] = True
+def notify(name: str) -> str:
+    """The SQL expression a PostgreSQL transaction selects to raise `name` on commit."""
+    return f"pg_notify('syndicate:{name}:' || current_schema(), '')"
 
 
-class EventSignal:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+def mark(conn: Connection, name: str) -> None:
+    """This transaction raised `name`: fire it once the connection is given back."""
+    conn.info.setdefault(_MARK, set()).add(name)
+
+
+class Signal:
+    """One named wake-up; `subscribe(callback)` is called after each commit that raised it."""
+
+    def __init__(self, name: str, cross_process: bool, start_listening: Callable[[], None]):
+        self.name = name
+        self.cross_process = cross_process  # True: other processes' commits fire it too
+        self._start_listening = start_listening
         self._subscribers: list[Callable[[], None]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        event.listen(engine, "checkin", self._checked_in)
-
-    @property
-    def cross_process(self) -> bool:
-        """True when commits by other processes fire it too (PostgreSQL's LISTEN/NOTIFY)."""
-        return self.engine.dialect.name == "postgresql"
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call `callback` (from any thread; it must be quick and thread-safe) after each commit
-        that added events; returns the function that unsubscribes."""
+        """Call `callback` (from any thread; it must be quick and thread-safe) after each
+        commit that raised this signal; returns the function that unsubscribes."""
         with self._lock:
             self._subscribers.append(callback)
-            if self.cross_process and self._thread is None:
-                self._stop.clear()
-                self._thread = threading.Thread(
-                    target=self._listen, name="event-listener", daemon=True
-                )
-                self._thread.start()
+        self._start_listening()
 
         def unsubscribe() -> None:
             with self._lock:
@@ -80,7 +80,20 @@ class EventSignal:
             try:
                 callback()
             except Exception:  # one subscriber's bug must not starve the others
-                log.exception("event signal: a subscriber failed")
+                log.exception("store signal %s: a subscriber failed", self.name)
+
+
+class Signals:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        cross = engine.dialect.name == "postgresql"
+        self.events = Signal(EVENTS, cross, self._start)
+        self.sources_due = Signal(SOURCES_DUE, cross, self._start)
+        self._by_name = {s.name: s for s in (self.events, self.sources_due)}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        event.listen(engine, "checkin", self._checked_in)
 
     def close(self) -> None:
         self._stop.set()
@@ -88,41 +101,56 @@ class EventSignal:
         if thread is not None:
             thread.join(timeout=5.0)  # it looks at the stop flag at least once a second
 
+    def _start(self) -> None:
+        """Listen for other processes' commits (PostgreSQL), from the first subscription on."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(
+                    target=self._listen, name="store-signals", daemon=True
+                )
+                self._thread.start()
+
     def _checked_in(self, _dbapi_conn: Any, record: Any) -> None:
-        if record.info.pop(_MARK, False):
-            self.fire()
+        for name in record.info.pop(_MARK, ()):
+            self._by_name[name].fire()
 
     def _listen(self) -> None:
         failures = 0
         while not self._stop.is_set():
             try:
-                conn = self._connect()
+                conn, channels = self._connect()
             except Exception as exc:
                 failures += 1
                 if failures == 1:
-                    log.warning("event signal: cannot listen (%s); retrying", exc)
+                    log.warning("store signals: cannot listen (%s); retrying", exc)
                 self._stop.wait(RECONNECT.seconds(failures))
                 continue
             try:
-                if failures:
-                    self.fire()  # events may have been committed while we were not listening
+                if failures:  # something may have been committed while we were not listening
+                    for signal in self._by_name.values():
+                        signal.fire()
                 failures = 0
                 while not self._stop.is_set():
-                    for _note in conn.notifies(timeout=1.0):
-                        self.fire()
+                    for note in conn.notifies(timeout=1.0):
+                        heard = channels.get(note.channel)
+                        if heard is not None:
+                            heard.fire()
             except Exception as exc:
                 failures += 1
-                log.warning("event signal: listening connection lost (%s); reconnecting", exc)
+                log.warning("store signals: listening connection lost (%s); reconnecting", exc)
                 self._stop.wait(RECONNECT.seconds(failures))
             finally:
                 conn.close()
 
-    def _connect(self) -> Any:
+    def _connect(self) -> tuple[Any, dict[str, Signal]]:
         """A connection of its own (not from the pool: it is held for as long as we listen)."""
         cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
         conn = self.engine.dialect.loaded_dbapi.connect(*cargs, **cparams)
         conn.autocommit = True
         schema = conn.execute("SELECT current_schema()").fetchone()[0]
-        channel = (CHANNEL + schema).replace('"', '""')
-        conn.execute(f'LISTEN "{channel}"')
-        return conn
+        channels = {channel(name, schema): s for name, s in self._by_name.items()}
+        for name in channels:
+            conn.execute('LISTEN "{}"'.format(name.replace('"', '""')))
+        return conn, channels

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from syndicate.store import event_signal
+from syndicate.store.event_signal import SOURCES_DUE
 from syndicate.store.tables import source_leases as sl
 
 
@@ -91,11 +93,15 @@ class LeaseQueries:
             )
 
     def reschedule_source(self, source_id: str, next_run_at: datetime) -> None:
-        """A changed interval (reload) takes effect now, not after the old one ran out."""
+        """A changed interval (reload) or a WebSub push takes effect now, not after the old one
+        ran out; the sources_due signal wakes the scheduler (on PostgreSQL on every node)."""
         with self.engine.begin() as conn:
             conn.execute(
                 update(sl).where(sl.c.source_id == source_id).values(next_run_at=next_run_at)
             )
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT {event_signal.notify(SOURCES_DUE)}")
+            event_signal.mark(conn, SOURCES_DUE)
 
     def release_sources(self, node: str) -> None:
         """A node stopping cleanly frees what it holds, so others need not wait for the lease."""

@@ -65,10 +65,9 @@ async def deliver(request: Request) -> Response:
         # WebSub 5.3: acknowledge, but ignore content whose signature does not match.
         log.warning("source %s: ignored a WebSub delivery with a bad or missing signature", sid)
         return Response(status_code=202)
-    # Due now: this node's scheduler, woken, or any other's next look reads it in a normal pass.
+    # Due now: the store's sources_due signal wakes the scheduler holding the ingest role (this
+    # node's, or on PostgreSQL any node's), which reads it in a normal pass.
     await asyncio.to_thread(state.store.reschedule_source, sid, datetime.now(UTC))
-    if state.schedule is not None:
-        state.schedule.wake()
     log.info("source %s: WebSub delivery (%d bytes): fetching now", sid, len(body))
     return Response(status_code=202)
 

@@ -200,3 +200,28 @@ async def test_an_idle_scheduler_sleeps_until_the_next_run_and_a_reload_wakes_it
         await sched.shutdown()
     assert sched._loop_task is not None and sched._loop_task.done()
     store.close()
+
+
+async def test_a_source_made_due_by_another_node_wakes_an_idle_scheduler(
+    pg_url: str, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A WebSub push answered by a web-only node reschedules the source in the database; the
+    node running the ingest role hears it (LISTEN/NOTIFY) and polls now, not after its planned
+    look (an hour here)."""
+    monkeypatch.setattr(scheduler_module, "TICK", 3600.0)
+    monkeypatch.setattr(scheduler_module, "MAX_IDLE", 3600.0)
+    data = one_source(tmp_path, "1h").model_dump(exclude={"path"})  # type: ignore[attr-defined]
+    data["storage"] = {"url": pg_url}
+    s = settings_from_dict(data)
+    store, web_node = open_store(pg_url), open_store(pg_url)
+    sched = IngestScheduler(s, store)
+    sched.start()
+    try:
+        await until(lambda: "good" in sched.last_results and not sched.running)
+        first = sched.last_results["good"]
+        await asyncio.to_thread(web_node.reschedule_source, "good", datetime.now(UTC))
+        await until(lambda: sched.last_results["good"] is not first)
+    finally:
+        await sched.shutdown()
+        web_node.close()
+        store.close()

@@ -28,7 +28,7 @@ def test_a_commit_that_adds_an_event_wakes_subscribers_after_the_commit(db_url: 
         seen.append(len(store.events_after(0)))
         woken.set()
 
-    store.event_signal.subscribe(on_events)
+    store.signals.events.subscribe(on_events)
     gone: list[int] = []
     try:
         store.get_article("nothing")  # a read-only transaction wakes nobody
@@ -36,7 +36,7 @@ def test_a_commit_that_adds_an_event_wakes_subscribers_after_the_commit(db_url: 
         store.upsert_entry("detailnews", _entry(1))
         assert woken.wait(10)
         assert seen[0] == 1
-        store.event_signal.subscribe(lambda: gone.append(1))()  # subscribed, then unsubscribed
+        store.signals.events.subscribe(lambda: gone.append(1))()  # subscribed, then unsubscribed
         woken.clear()
         store.upsert_entry("detailnews", _entry(2))
         assert woken.wait(10)
@@ -48,9 +48,9 @@ def test_a_commit_that_adds_an_event_wakes_subscribers_after_the_commit(db_url: 
 def test_on_postgresql_another_nodes_commit_wakes_this_node(pg_url: str) -> None:
     this, other = open_store(pg_url), open_store(pg_url)  # two engines: two nodes
     woken = threading.Event()
-    this.event_signal.subscribe(woken.set)
+    this.signals.events.subscribe(woken.set)
     try:
-        assert this.event_signal.cross_process
+        assert this.signals.events.cross_process
         # The listener may still be connecting: keep committing until a wake arrives.
         for n in range(50):
             other.upsert_entry("detailnews", _entry(n))
@@ -65,6 +65,6 @@ def test_on_postgresql_another_nodes_commit_wakes_this_node(pg_url: str) -> None
 def test_sqlite_says_other_processes_are_not_heard(sqlite_url: str) -> None:
     store = open_store(sqlite_url)
     try:
-        assert not store.event_signal.cross_process  # followers keep a short peek timer there
+        assert not store.signals.events.cross_process  # followers keep a short peek timer there
     finally:
         store.close()
