@@ -155,7 +155,9 @@ def test_sending_may_start_when_the_first_event_is_queued(db_url, tmp_path) -> N
         pending: list[int] = []
         events, queued = process_events(
             fed,
-            on_queued=lambda _leased: pending.append(store.delivery_counts().get("pending", 0)),
+            on_queued=lambda _leased, _left: pending.append(
+                store.delivery_counts().get("pending", 0)
+            ),
         )
         assert (events, queued) == (3, 3)
         assert pending == [1, 2, 3]  # each event's rows were claimable before the next one

@@ -89,15 +89,16 @@ def process_events(
     fed: Federation,
     limit: int = 200,
     follower: EventFollower | None = None,
-    on_queued: Callable[[list[DeliveryJob]], None] | None = None,
+    on_queued: Callable[[list[DeliveryJob], int], None] | None = None,
     offer: Callable[[], LeaseOffer | None] | None = None,
 ) -> tuple[int, int]:
     """Turn new article events into activities + delivery rows. Returns (events, deliveries).
     With a follower, only the node holding it does this (the others return (0, 0)); the
     position moves in the same transaction as each event's activity either way.
     `offer()` is asked before each event how many of its rows this worker takes leased as they
-    are inserted; `on_queued(leased jobs)` is called as soon as each event's rows are
-    committed, so sending starts on the first article of a batch, not after the last one."""
+    are inserted; `on_queued(leased jobs, rows left to claim)` is called as soon as each
+    event's rows are committed, so sending starts on the first article of a batch, not after
+    the last one."""
     store, settings = fed.store, fed.settings
     if follower is not None:
         cursor = follower.hold()
@@ -132,7 +133,7 @@ def process_events(
             offer=offer() if offer is not None and act is not None and act.delivered else None,
         )
         if queued.count and on_queued is not None:
-            on_queued(queued.leased)
+            on_queued(queued.leased, queued.count - len(queued.leased))
         total += queued.count
     return len(events), total
 
@@ -362,6 +363,14 @@ class DeliveryService:
             claimed, self._claimed = self._claimed, []
         return [job for job, _body in claimed]
 
+    def _queue_handed(self) -> None:
+        """Move leased rows handed over (by a claim or by the event poller) to the senders."""
+        if self.stopping:
+            return  # stop() gives them back
+        now = time.monotonic()
+        for job, body in self._take_claimed():
+            self.queue.put_nowait((job, body, now))
+
     def _take_claimed(self) -> list[tuple[DeliveryJob, Body]]:
         with self._claim_lock:
             claimed, self._claimed = self._claimed, []
@@ -413,17 +422,21 @@ class DeliveryService:
             return False
         loop = asyncio.get_running_loop()
 
-        def queued_one(leased: list[DeliveryJob]) -> None:  # in the poller's thread
+        def queued_one(leased: list[DeliveryJob], left: int) -> None:  # in the poller's thread
             self._hand_over(leased)
-            loop.call_soon_threadsafe(self.fed.wake)  # the claimer queues them, claims the rest
+            # Rows it leased go to the senders; only rows left unleased need a claim.
+            loop.call_soon_threadsafe(self.fed.wake if left else self._queue_handed)
 
         def look() -> tuple[int, int]:
             # The peek is read-only; the full poll writes (it renews the follower's hold), so
-            # it runs only when there is something new, when signalled, or every POLL_EVERY.
-            newest = self.fed.store.last_event_id()
+            # it runs only when signalled, when there is something new, or every POLL_EVERY.
             now = time.monotonic()
-            if not force and newest == self._last_event and now - self._last_poll < POLL_EVERY:
-                return 0, 0
+            if force:
+                newest = -1  # not looked up: the next timed look polls in full once more
+            else:
+                newest = self.fed.store.last_event_id()
+                if newest == self._last_event and now - self._last_poll < POLL_EVERY:
+                    return 0, 0
             self._last_poll = now
             events, queued = process_events(self.fed, 200, self.follower, queued_one, self._offer)
             if events < 200:
@@ -433,7 +446,6 @@ class DeliveryService:
         events, queued = await asyncio.to_thread(look)
         if queued:
             log.info("delivery: %d event(s) queued %d delivery(ies)", events, queued)
-            self.fed.wake()
         return events >= 200
 
     async def _prune(self) -> bool:
@@ -501,9 +513,7 @@ class DeliveryService:
                     log.exception("delivery: claiming failed; retrying")
             if self.stopping:
                 return  # stop() gives back what this claim handed over
-            now = time.monotonic()
-            for job, body in self._take_claimed():
-                self.queue.put_nowait((job, body, now))
+            self._queue_handed()
             if room <= 0 or got == room:
                 # Full: more rows may be due. Look again once the senders took half (a wake
                 # would only find no room).
