@@ -91,5 +91,9 @@ class EventWake:
             await asyncio.wait_for(self._event.wait(), timeout)
         return self.pending()
 
+    def interrupt(self) -> None:
+        """End a wait now (a stop): as if woken."""
+        self._event.set()
+
     def close(self) -> None:
         self._unsubscribe()

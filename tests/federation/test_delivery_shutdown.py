@@ -1,4 +1,4 @@
-"""DeliveryService.stop() while a claim is in progress: the claim's UPDATE … RETURNING has leased
+"""DeliveryService.stop() while a claim (or the event poller) is in progress: the claim's UPDATE … RETURNING has leased
 rows in its thread, and stop() must neither cancel the hand-over (rows leased until the lease runs
 out, so a restart waits) nor let the claim refill a queue it already emptied. Nothing is left
 leased after stop() returns, and a restart sends each delivery exactly once."""
@@ -137,3 +137,61 @@ async def test_a_claim_that_outlives_the_grace_gives_its_own_rows_back(
     # grace 0: stop() gives up on the claim at once; it must not hang, and the claim, ending
     # after stop() returned, un-leases its rows itself.
     await _stop_during_claim(db_url, tmp_path, monkeypatch, grace=0.0, end_claim_after_stop=True)
+
+
+class HeldQueueing:
+    """Wraps store.add_event_activity: the first call that leases rows as it inserts them waits
+    (after its commit) until `go` is set, as the event poller does on a busy machine."""
+
+    def __init__(self, store: Store) -> None:
+        self.real = store.add_event_activity
+        self.leased = threading.Event()
+        self.go = threading.Event()
+
+    def __call__(self, *args: Any, **kw: Any) -> Any:
+        queued = self.real(*args, **kw)
+        if queued.leased and not self.leased.is_set():
+            self.leased.set()
+            self.go.wait(60)
+        return queued
+
+
+async def test_stop_waits_for_the_event_poller_and_gives_back_the_rows_it_leased(
+    db_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poller inserts a new article's rows leased to this node; stop() begins while that
+    poll is still in its thread. It used to be cancelled there: its rows, handed over after
+    the stop, stayed leased until the lease ran out, so a restart waited for them."""
+    remote = RemoteServer()
+    server, task = await serve(remote.app, remote.port)
+    try:
+        async with running_instance(db_url, tmp_path, deliver=False) as inst:
+            for i in range(INBOXES):
+                actor = f"{remote.base}/users/u{i}"
+                inst.store.add_follower("detailnews", actor, f"{actor}/inbox", None, None)
+            svc = DeliveryService(inst.state)
+            held = HeldQueueing(svc.fed.store)
+            monkeypatch.setattr(svc.fed.store, "add_event_activity", held)
+            svc.start()
+            inst.add_article(1)
+            assert await asyncio.to_thread(held.leased.wait, 60), "the poller leased nothing"
+            assert len(_leased(inst.store)) == INBOXES
+            stopping = asyncio.create_task(svc.stop(grace=60.0))
+            while not svc.stopping:
+                await asyncio.sleep(0)
+            held.go.set()  # the poll ends while stop() waits for it
+            await stopping
+            assert not _leased(inst.store), "rows the poller leased were left leased"
+            assert not remote.received
+
+            monkeypatch.undo()
+            again = DeliveryService(inst.state)
+            again.start()
+            try:
+                await remote.wait_for(INBOXES, timeout=60)
+            finally:
+                await again.stop()
+            assert inst.store.delivery_counts() == {DONE: INBOXES}
+            assert len(remote.received) == INBOXES
+    finally:
+        await stop_server(server, task)

@@ -292,6 +292,8 @@ class DeliveryService:
         self._claimed: list[tuple[DeliveryJob, Body]] = []
         self._abandoned = False
         self._claimer_task: asyncio.Task[None] | None = None
+        self._events_task: asyncio.Task[None] | None = None
+        self._events_wake: EventWake | None = None
         self._flusher_task: asyncio.Task[None] | None = None
 
     @property
@@ -303,10 +305,12 @@ class DeliveryService:
         return self.fed.settings.federation.delivery_lease
 
     def start(self) -> None:
+        self._events_wake = EventWake(self.fed.store)
+        self._events_task = asyncio.create_task(self._follow_events(), name="ap-events")
         self._claimer_task = asyncio.create_task(self._claimer(), name="ap-claimer")
         self._flusher_task = asyncio.create_task(self._flusher(), name="ap-flusher")
         self.tasks = [
-            asyncio.create_task(self._follow_events(), name="ap-events"),
+            self._events_task,
             self._claimer_task,
             self._flusher_task,
             asyncio.create_task(self._loop(self._prune, PRUNE_EVERY), name="ap-prune"),
@@ -324,13 +328,17 @@ class DeliveryService:
         self.stopping = True
         self.fed.wake()
         self._room_made.set()
+        if self._events_wake is not None:
+            self._events_wake.interrupt()
         deadline = time.monotonic() + grace
         unsent = self.queue.drain()
-        # Not cancelled mid-claim: its UPDATE would commit in the thread with nobody to give
-        # the rows back (leased until the lease ran out). If it takes too long, it is
-        # abandoned and gives them back itself when it ends.
-        if self._claimer_task is not None:
-            await _finish(self._claimer_task, deadline)
+        # Neither the claimer nor the event poller is cancelled mid-work: a claim's UPDATE, or
+        # rows the poller inserts leased, would commit in the thread with nobody to give them
+        # back (leased until the lease ran out). What they hand over lands in `_claimed`, given
+        # back below; one that takes too long is abandoned and gives its rows back itself.
+        for task in (self._claimer_task, self._events_task):
+            if task is not None:
+                await _finish(task, deadline)
         unsent += self._abandon_claims()
         unsent += self.queue.drain()  # nothing is put there once stopping; kept for safety
         await self._release(unsent)
@@ -402,7 +410,8 @@ class DeliveryService:
         they were committed (this process, or any node on PostgreSQL); between signals, a
         cheap look at the newest event id every PEEK_EVERY (SQLite: another process's commit
         sends no signal) and a full poll every POLL_EVERY, which renews the follower's hold."""
-        wake = EventWake(self.fed.store)
+        wake = self._events_wake
+        assert wake is not None  # made by start()
         peek_every = POLL_EVERY if wake.cross_process else PEEK_EVERY
         signalled = False
         try:
