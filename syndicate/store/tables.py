@@ -264,6 +264,27 @@ ap_reactions = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 Index("ix_ap_reactions_article", ap_reactions.c.article_id)
+# One like / announce per actor and post, one of each emoji: the database holds the rule, so two
+# nodes receiving the same reaction at once cannot both store it (migration 0010).
+_ONCE, _EMOJI = text("kind IN ('like', 'announce')"), text("kind = 'emoji'")
+Index(
+    "uq_ap_reactions_once",
+    ap_reactions.c.article_id,
+    ap_reactions.c.kind,
+    ap_reactions.c.actor_id,
+    unique=True,
+    sqlite_where=_ONCE,
+    postgresql_where=_ONCE,
+)
+Index(
+    "uq_ap_reactions_emoji",
+    ap_reactions.c.article_id,
+    ap_reactions.c.actor_id,
+    ap_reactions.c.content,
+    unique=True,
+    sqlite_where=_EMOJI,
+    postgresql_where=_EMOJI,
+)
 
 ap_seen_signatures = Table(
     "ap_seen_signatures",
