@@ -56,6 +56,20 @@ class HeldClaim:
         return jobs
 
 
+async def _restart_sends_each_once(inst: Any, remote: RemoteServer, inboxes: list[str]) -> None:
+    """A fresh service (a restart) sends every queued delivery, each exactly once."""
+    again = DeliveryService(inst.state)
+    again.start()
+    try:
+        await remote.wait_for(len(inboxes), timeout=60)
+    finally:
+        await again.stop()
+    assert inst.store.delivery_counts() == {DONE: len(inboxes)}
+    seen = collections.Counter(r.path for r in remote.received)
+    assert set(seen) == {i.removeprefix(remote.base) for i in inboxes}
+    assert all(n == 1 for n in seen.values()), seen
+
+
 def _leased(store: Store) -> list[dict[str, Any]]:
     return [r for r in store.deliveries() if r["lease_token"]]
 
@@ -113,16 +127,7 @@ async def _stop_during_claim_of(
         assert not remote.received, "rows claimed during the stop were sent"
 
         monkeypatch.undo()
-        again = DeliveryService(inst.state)
-        again.start()
-        try:
-            await remote.wait_for(INBOXES, timeout=60)
-        finally:
-            await again.stop()
-        assert inst.store.delivery_counts() == {DONE: INBOXES}
-        seen = collections.Counter(r.path for r in remote.received)
-        assert set(seen) == {i.removeprefix(remote.base) for i in inboxes}
-        assert all(n == 1 for n in seen.values()), seen
+        await _restart_sends_each_once(inst, remote, inboxes)
 
 
 async def test_stop_waits_for_a_claim_in_progress_and_gives_its_rows_back(
@@ -185,13 +190,7 @@ async def test_stop_waits_for_the_event_poller_and_gives_back_the_rows_it_leased
             assert not remote.received
 
             monkeypatch.undo()
-            again = DeliveryService(inst.state)
-            again.start()
-            try:
-                await remote.wait_for(INBOXES, timeout=60)
-            finally:
-                await again.stop()
-            assert inst.store.delivery_counts() == {DONE: INBOXES}
-            assert len(remote.received) == INBOXES
+            inboxes = [f"{remote.base}/users/u{i}/inbox" for i in range(INBOXES)]
+            await _restart_sends_each_once(inst, remote, inboxes)
     finally:
         await stop_server(server, task)
