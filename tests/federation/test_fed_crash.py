@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import httpx
-from conftest import REPO, free_port, queued_deliveries
+from conftest import free_port, queued_deliveries
 from fedutil import serve, stop_server
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,7 +22,7 @@ INBOXES = 20
 ARTICLES = 5
 
 
-async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path) -> None:
+async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path, service_process) -> None:
     got: list[tuple[str, str]] = []
 
     async def inbox(request: Request) -> Response:
@@ -43,27 +40,16 @@ async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path) -> Non
     )
     store = open_store(db)
 
-    def start() -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "syndicate", "--config", str(cfg), "run"],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ},
-        )
-
-    proc = start()
+    svc = service_process(cfg, port)  # every service it starts is stopped at teardown
     try:
         # generous bounds: a loaded CI machine may take many seconds just to start the child
         for _ in range(2400):
             if len(got) >= 30:
                 break
             await asyncio.sleep(0.025)
-        assert len(got) >= 30, (
-            proc.stderr.read().decode() if proc.poll() is not None else "too slow"
-        )
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        assert len(got) >= 30, svc.read() if svc.proc.poll() is not None else "too slow"
+        svc.proc.send_signal(signal.SIGKILL)
+        svc.proc.wait(10)
         received_before = len(got)
         rows = store.deliveries()
         in_flight = {
@@ -75,7 +61,7 @@ async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path) -> Non
         assert total == INBOXES * ARTICLES
         assert received_before < total, "everything was sent before the kill; nothing was tested"
 
-        proc = start()
+        svc = service_process(cfg, port)
         for _ in range(1800):
             counts = store.delivery_counts()
             if counts.get("done") == total:
@@ -91,9 +77,7 @@ async def test_sigkill_loses_nothing_and_repeats_only_in_flight(tmp_path) -> Non
                 )
             ).status_code == 200
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(15)
+        svc.terminate()
         await stop_server(receiver, rtask)
         store.close()
 

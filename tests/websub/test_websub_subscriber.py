@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
-from conftest import REPO, free_port, service_config
+from conftest import free_port, service_config
 
 from syndicate import websub_subscriber as ws
 from syndicate.store import open_store
@@ -117,7 +114,7 @@ def hub():  # type: ignore[no-untyped-def]
 
 
 def test_a_hub_advertised_in_the_feed_is_subscribed_and_its_pushes_ingested(
-    tmp_path: Path, hub: Hub
+    tmp_path: Path, hub: Hub, service_process
 ) -> None:
     port = free_port()
     cfg = service_config(
@@ -128,14 +125,8 @@ def test_a_hub_advertised_in_the_feed_is_subscribed_and_its_pushes_ingested(
         extra='per_host_delay = 0.005\nallow_private_networks = ["127.0.0.0/8"]',
     )
     db = f"sqlite:///{tmp_path / 'data' / 'syndicate.db'}"
-    service = subprocess.Popen(
-        [sys.executable, "-m", "syndicate", "run", "--config", str(cfg)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    service = service_process(cfg, port, options_after=True)  # stopped at teardown
+    base = service.url
 
     def feed() -> bytes:
         try:
@@ -150,32 +141,24 @@ def test_a_hub_advertised_in_the_feed_is_subscribed_and_its_pushes_ingested(
         finally:
             store.close()
 
-    try:
-        assert wait(lambda: hub.verified, "the hub verified our intent") == [True]
-        [request] = hub.requests
-        assert request["hub.mode"] == "subscribe"
-        assert request["hub.topic"] == f"{hub.url}/feed.xml"
-        assert request["hub.callback"] == f"{base}/websub/pushy"
-        assert len(request["hub.secret"]) >= 32
-        wait(lambda: b"Kabar nomor 1" in feed(), "the first pass")
-        # Subscribed: the next poll is the fallback, hours away (interval 1h x 4).
-        assert wait(lambda: next_run() > datetime.now(UTC) + timedelta(hours=2), "fallback")
+    assert wait(lambda: hub.verified, "the hub verified our intent") == [True]
+    [request] = hub.requests
+    assert request["hub.mode"] == "subscribe"
+    assert request["hub.topic"] == f"{hub.url}/feed.xml"
+    assert request["hub.callback"] == f"{base}/websub/pushy"
+    assert len(request["hub.secret"]) >= 32
+    wait(lambda: b"Kabar nomor 1" in feed(), "the first pass")
+    # Subscribed: the next poll is the fallback, hours away (interval 1h x 4).
+    assert wait(lambda: next_run() > datetime.now(UTC) + timedelta(hours=2), "fallback")
 
-        hub.items = 3
-        assert hub.push("not-the-secret") == 202  # acknowledged, ignored
-        assert next_run() > datetime.now(UTC) + timedelta(hours=2)  # not made due
-        assert hub.push(request["hub.secret"]) == 202
-        wait(lambda: b"Kabar nomor 2" in feed(), "the pushed article in our feed", timeout=30)
-        # Unknown sources have no callback.
-        assert httpx.post(f"{base}/websub/nope", content=b"x").status_code == 404
-        assert httpx.get(f"{base}/websub/pushy?hub.mode=subscribe&hub.topic=x").status_code == 404
-    finally:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(20)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait()
+    hub.items = 3
+    assert hub.push("not-the-secret") == 202  # acknowledged, ignored
+    assert next_run() > datetime.now(UTC) + timedelta(hours=2)  # not made due
+    assert hub.push(request["hub.secret"]) == 202
+    wait(lambda: b"Kabar nomor 2" in feed(), "the pushed article in our feed", timeout=30)
+    # Unknown sources have no callback.
+    assert httpx.post(f"{base}/websub/nope", content=b"x").status_code == 404
+    assert httpx.get(f"{base}/websub/pushy?hub.mode=subscribe&hub.topic=x").status_code == 404
 
 
 def test_leases_are_renewed_before_they_end_and_unverified_requests_retried() -> None:
