@@ -33,6 +33,7 @@ log = logging.getLogger("syndicate.store")
 EVENTS, SOURCES_DUE = "events", "sources_due"
 _MARK = "syndicate_signals"  # connection info key: the signals a transaction raised
 RECONNECT = backoff.Backoff(base=1, cap=30, first=0)
+LOOK_EVERY = 0.25  # seconds the listener waits for a notification before it looks at its stop flag
 
 
 def channel(name: str, schema: str) -> str:
@@ -99,7 +100,7 @@ class Signals:
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
-            thread.join(timeout=5.0)  # it looks at the stop flag at least once a second
+            thread.join(timeout=2.0)  # it looks at the stop flag every LOOK_EVERY s
 
     def _start(self) -> None:
         """Listen for other processes' commits (PostgreSQL), from the first subscription on."""
@@ -129,11 +130,12 @@ class Signals:
                 continue
             try:
                 if failures:  # something may have been committed while we were not listening
+                    log.info("store signals: listening again")
                     for signal in self._by_name.values():
                         signal.fire()
                 failures = 0
                 while not self._stop.is_set():
-                    for note in conn.notifies(timeout=1.0):
+                    for note in conn.notifies(timeout=LOOK_EVERY):
                         heard = channels.get(note.channel)
                         if heard is not None:
                             heard.fire()
