@@ -68,3 +68,44 @@ def test_sqlite_says_other_processes_are_not_heard(sqlite_url: str) -> None:
         assert not store.signals.events.cross_process  # followers keep a short peek timer there
     finally:
         store.close()
+
+
+def test_on_postgresql_a_lost_listening_connection_is_replaced(pg_url: str) -> None:
+    """The server ends the LISTEN connection (a restart, an admin): the listener reconnects,
+    wakes its subscribers once (a commit may have been missed), and hears commits again."""
+    from sqlalchemy import text
+
+    this, other = open_store(pg_url), open_store(pg_url)
+    woken = threading.Event()
+    this.signals.events.subscribe(woken.set)
+    try:
+        for n in range(50):  # until the listener is up
+            other.upsert_entry("detailnews", _entry(n))
+            if woken.wait(0.2):
+                break
+        assert woken.is_set()
+        with other.engine.connect() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            killed = (
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE query LIKE :listen"
+                    ),
+                    {"listen": f'LISTEN "syndicate:%:{schema}"'},
+                )
+                .scalars()
+                .all()
+            )
+        assert killed and all(killed)
+        woken.clear()
+        assert woken.wait(30)  # the reconnect's wake
+        woken.clear()
+        for n in range(50, 100):
+            other.upsert_entry("detailnews", _entry(n))
+            if woken.wait(0.2):
+                break
+        assert woken.is_set()
+    finally:
+        this.close()
+        other.close()
