@@ -80,6 +80,13 @@ class IngestContext:
             return await asyncio.to_thread(fn, *args, **kwargs)
         return await self.writer.run(fn, *args, **kwargs)
 
+    async def get(
+        self, url: str, *, accept: str | None = None, conditional: bool = True
+    ) -> FetchResponse:
+        """fetcher.get for this pass: a conditional GET's validator read runs on the writer
+        thread with the pass's other store calls (one connection, off the event loop)."""
+        return await self.fetcher.get(url, accept=accept, conditional=conditional, run=self.write)
+
     async def remember(self, *responses: FetchResponse) -> None:
         """Save processed responses' validators (store writes) off the event loop, in one job."""
         if responses:

@@ -257,7 +257,7 @@ async def read_feed(ctx: IngestContext, url: str) -> tuple[list[Entry], list[Fet
 
     Returns ([], [resp]) when the feed answered 304.
     """
-    resp = await ctx.fetcher.get(url, accept=FEED_ACCEPT, conditional=ctx.conditional)
+    resp = await ctx.get(url, accept=FEED_ACCEPT, conditional=ctx.conditional)
     if resp.not_modified:
         return [], [resp]
     if resp.gone:
@@ -269,7 +269,7 @@ async def read_feed(ctx: IngestContext, url: str) -> tuple[list[Entry], list[Fet
     responses = [resp]
     nxt, pages = next_link(parsed), 1
     while ctx.first_pass and nxt and len(entries) < ctx.limit and pages < MAX_FEED_PAGES:
-        more = await ctx.fetcher.get(nxt, accept=FEED_ACCEPT, conditional=False)
+        more = await ctx.get(nxt, accept=FEED_ACCEPT, conditional=False)
         if not more.ok:
             break
         page = await asyncio.to_thread(

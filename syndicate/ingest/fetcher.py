@@ -13,10 +13,10 @@ import logging
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Literal, ParamSpec, Protocol, TypeVar, get_args
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -38,11 +38,24 @@ STATS_LOG = 1000  # requests kept in FetchStats.log (a `syndicate run` fetcher l
 ROBOTS_MAX_BYTES = 512 * 1024
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
 class ValidatorStore(Protocol):
     def http_validators(self, url: str) -> tuple[str | None, str | None]: ...
     def save_http_validators(
         self, url: str, etag: str | None, last_modified: str | None
     ) -> None: ...
+
+
+class StoreRun(Protocol):
+    """Runs a synchronous store call off the event loop and awaits it: a pass's writer thread
+    (StoreWriter.run, IngestContext.write) or asyncio.to_thread."""
+
+    def __call__(
+        self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Awaitable[T]: ...
 
 
 FailureKind = Literal[
@@ -471,13 +484,18 @@ class Fetcher:
         conditional: bool = True,
         accept: str | None = None,
         robots: bool = True,
+        run: StoreRun | None = None,
     ) -> FetchResponse:
         """GET a URL politely. 2xx, 304, 404 and 410 are answers; anything else raises FetchError.
 
+        A conditional GET reads the URL's saved validators (a database query) through `run`
+        (a pass passes its writer thread: IngestContext.get), else on a worker thread.
         Raises RobotsDisallowed (a FetchError) for a URL robots.txt forbids.
         """
         try:
-            resp = await self._get(url, conditional=conditional, accept=accept, robots=robots)
+            resp = await self._get(
+                url, conditional=conditional, accept=accept, robots=robots, run=run
+            )
         except FetchError as exc:
             self._failures[url] = exc
             self._failures.move_to_end(url)
@@ -493,7 +511,7 @@ class Fetcher:
         return self._failures.get(url)
 
     async def _get(
-        self, url: str, *, conditional: bool, accept: str | None, robots: bool
+        self, url: str, *, conditional: bool, accept: str | None, robots: bool, run: StoreRun | None
     ) -> FetchResponse:
         if robots and not await self.allowed(url):
             entry = self._host(url).robots
@@ -509,10 +527,15 @@ class Fetcher:
                 )
             self.stats.disallowed += 1
             raise RobotsDisallowed(url)
+        # Read once: retries within this call ask with the same validators.
+        headers = await self._validator_headers(url, run) if conditional else {}
+        sent_validators = bool(headers)
+        if accept:
+            headers["Accept"] = accept
         attempt = 0
         while True:
             try:
-                return await self._get_once(url, conditional=conditional, accept=accept)
+                return await self._get_once(url, headers, sent_validators)
             except FetchError as exc:
                 # A bot wall answers the same challenge however often we ask.
                 retryable = exc.status in RETRYABLE and exc.kind != "bot_wall"
@@ -530,18 +553,22 @@ class Fetcher:
                         continue
                 raise
 
-    async def _get_once(self, url: str, *, conditional: bool, accept: str | None) -> FetchResponse:
+    async def _validator_headers(self, url: str, run: StoreRun | None) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since from the validators saved for `url`. The read is a
+        store call: never on the event loop (nothing slow there), on `run` when given."""
+        if self.validators is None:
+            return {}
+        etag, last_modified = await (run or asyncio.to_thread)(self.validators.http_validators, url)
         headers: dict[str, str] = {}
-        if accept:
-            headers["Accept"] = accept
-        sent_validators = False
-        if conditional and self.validators is not None:
-            etag, last_modified = self.validators.http_validators(url)
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-            sent_validators = bool(etag or last_modified)
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return headers
+
+    async def _get_once(
+        self, url: str, headers: dict[str, str], sent_validators: bool
+    ) -> FetchResponse:
         resp = await self._request(url, headers=headers, conditional=sent_validators)
         if resp.status in RETRYABLE or (resp.status >= 400 and resp.status not in ANSWERS):
             kind = failure_kind(resp.status, resp.headers, resp.content)

@@ -217,7 +217,7 @@ async def read_listing(
         seen_pages.add(canonicalize_url(url))
         first = result.pages == 0
         try:
-            resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=conditional and first)
+            resp = await ctx.get(url, accept=HTML_ACCEPT, conditional=conditional and first)
         except RobotsDisallowed:
             ctx.notes.append(f"listing {url}: disallowed by robots.txt")
             break

@@ -218,7 +218,7 @@ async def check_removals(ctx: IngestContext) -> int:
             # Conditional: an article that merely fell off a listing costs a 304 (its page
             # validators were saved when it was read); a deleted one still answers 404/410,
             # a redirect or a new not-found page.
-            resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=True)
+            resp = await ctx.get(url, accept=HTML_ACCEPT, conditional=True)
         except FetchError:
             continue  # unreachable proves nothing
         old = await ctx.write(ctx.store.get_article, article_id)

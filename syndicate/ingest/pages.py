@@ -118,7 +118,7 @@ async def read_article(
     Returns (None, [resp]) for a 304, raises PageGone for 404/410. The responses are handed back
     so the caller can save their validators once the article is stored.
     """
-    resp = await ctx.fetcher.get(url, accept=HTML_ACCEPT, conditional=conditional)
+    resp = await ctx.get(url, accept=HTML_ACCEPT, conditional=conditional)
     if resp.not_modified:
         return None, [resp]
     if resp.gone:
@@ -133,7 +133,7 @@ async def read_article(
     while nxt and len(pages) < ctx.source.max_pages and canonicalize_url(nxt) not in seen:
         seen.add(canonicalize_url(nxt))
         try:
-            more = await ctx.fetcher.get(nxt, accept=HTML_ACCEPT, conditional=False)
+            more = await ctx.get(nxt, accept=HTML_ACCEPT, conditional=False)
         except (RobotsDisallowed, AddressRefused):
             break
         if not more.ok:
@@ -160,7 +160,7 @@ async def _amp_fallback(
     if not amp or canonicalize_url(amp) == canonicalize_url(url):
         return entry
     try:
-        resp = await ctx.fetcher.get(amp, accept=HTML_ACCEPT, conditional=False)
+        resp = await ctx.get(amp, accept=HTML_ACCEPT, conditional=False)
     except FetchError as exc:
         log.info("AMP copy %s unusable: %s", amp, exc.reason)
         return entry

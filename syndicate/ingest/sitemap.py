@@ -153,7 +153,7 @@ def is_home(url: str) -> bool:
 async def fetch_sitemap(
     ctx: IngestContext, url: str, *, conditional: bool
 ) -> tuple[Sitemap | None, FetchResponse]:
-    resp = await ctx.fetcher.get(url, accept=XML_ACCEPT, conditional=conditional)
+    resp = await ctx.get(url, accept=XML_ACCEPT, conditional=conditional)
     if resp.not_modified:
         return None, resp
     if resp.gone:

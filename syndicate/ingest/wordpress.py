@@ -161,7 +161,7 @@ def post_to_entry(
 async def get_json(
     ctx: IngestContext, url: str, *, conditional: bool = False
 ) -> tuple[Any, FetchResponse]:
-    resp = await ctx.fetcher.get(url, accept=JSON_ACCEPT, conditional=conditional)
+    resp = await ctx.get(url, accept=JSON_ACCEPT, conditional=conditional)
     if resp.not_modified:
         return None, resp
     if resp.gone:

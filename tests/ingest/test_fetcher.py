@@ -353,3 +353,43 @@ def test_an_auto_source_behind_a_bot_wall_is_reported_as_one(store) -> None:  # 
         assert (latest.kind, latest.state) == ("bot_wall", "blocked")
     finally:
         walled.close()
+
+
+class Validators:
+    """A ValidatorStore that records the thread of each read (the store's is a database query)."""
+
+    def __init__(self) -> None:
+        self.reads: list[int] = []
+
+    def http_validators(self, url: str) -> tuple[str | None, str | None]:
+        self.reads.append(threading.get_ident())
+        return '"v1"', None
+
+    def save_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        pass
+
+
+def test_the_validator_read_never_runs_on_the_event_loop(site: Routes) -> None:
+    """A conditional GET's read goes through the caller's `run` (a pass's writer thread) or a
+    worker thread, once per get() however often a 5xx is retried."""
+    site.route("/robots.txt", 404)
+    site.route("/busy", 503, Retry_After="0")
+    validators = Validators()
+    ran: list[str] = []
+
+    async def run(fn, /, *args, **kw):  # type: ignore[no-untyped-def]
+        ran.append(fn.__name__)
+        return await asyncio.to_thread(fn, *args, **kw)
+
+    async def go() -> int:
+        async with Fetcher(_options(retries=1), validators) as f:
+            assert (await f.get(site.base + "/public")).ok
+            with pytest.raises(FetchError):
+                await f.get(site.base + "/busy", run=run)
+            assert f.stats.conditional == 3  # the validators were sent, on the retry too
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(go())
+    assert len(validators.reads) == 2 and loop_thread not in validators.reads
+    assert ran == ["http_validators"]
+    assert site.page_hits() == ["/public", "/busy", "/busy"]

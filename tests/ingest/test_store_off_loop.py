@@ -25,6 +25,17 @@ def _where() -> tuple[bool, str]:
         return False, threading.current_thread().name
 
 
+# Each is asserted called: the conditional GETs' validator read (the fetcher's own store call)
+# as much as the runner's writes.
+STORE_CALLS = (
+    "source_state",
+    "save_source_state",
+    "http_validators",
+    "save_http_validators",
+    "add_health_pass",
+)
+
+
 def test_store_calls_run_on_one_writer_thread(corpus_server, store, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     server = corpus_server("sulutaktual", "t0", "--quiet")
     settings = corpus_settings(store.url, {"s": server.base})
@@ -40,7 +51,7 @@ def test_store_calls_run_on_one_writer_thread(corpus_server, store, monkeypatch)
         monkeypatch.setattr(owner, name, watched)
 
     watch(runner, "store_article")  # the article, its events and its folding
-    for name in ("source_state", "save_source_state", "save_http_validators", "add_health_pass"):
+    for name in STORE_CALLS:
         watch(store, name)
     watch(store, "health_passes")
 
@@ -51,7 +62,7 @@ def test_store_calls_run_on_one_writer_thread(corpus_server, store, monkeypatch)
 
     asyncio.run(go())
     assert len(calls.get("store_article", [])) > 0, "nothing was stored; nothing was tested"
-    for name in ("source_state", "save_source_state", "save_http_validators", "add_health_pass"):
+    for name in STORE_CALLS:
         assert calls.get(name), f"{name} was never called; nothing was tested"
     on_loop = {name: sum(c[0] for c in cs) for name, cs in calls.items()}
     assert not any(on_loop.values()), f"store calls on the event loop: {on_loop}"
