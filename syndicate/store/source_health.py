@@ -44,6 +44,8 @@ class HealthQueries:
 
     def health_passes(self, source_id: str, since: datetime, limit: int = 500) -> list[HealthPass]:
         """A source's passes since `since`, oldest first (at most `limit`, the newest ones)."""
+        # Newest by id (as recorded, whatever a clock said), walking ix_source_health_source:
+        # nothing sorted, and a quiet pass's limit of 1 reads one row.
         q = (
             select(source_health)
             .where(source_health.c.source_id == source_id, source_health.c.at >= since)

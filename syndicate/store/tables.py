@@ -149,7 +149,8 @@ source_health = Table(
     Column("body_declared", Integer, nullable=False),
     Column("retry_after", Float),
 )
-Index("ix_source_health_source_at", source_health.c.source_id, source_health.c.at)
+# By id, the order its queries read (newest first): the prune and the window stop early, unsorted.
+Index("ix_source_health_source", source_health.c.source_id, source_health.c.id)
 
 http_cache = Table(
     "http_cache",
