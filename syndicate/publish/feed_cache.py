@@ -57,9 +57,10 @@ class UnknownFeed(KeyError):
 
 
 class FeedCache:
-    """Renders feeds on first request after a change. A change is noticed at once through the
-    store's event signal (this process; on PostgreSQL any node), and otherwise (a separate
-    `syndicate fetch` on SQLite) through the store's event counter within CHECK_EVERY seconds."""
+    """Renders feeds on first request after a change. A change is noticed at once when the app
+    subscribes check_now to the store's event signal (this process; on PostgreSQL any node),
+    and otherwise (a separate `syndicate fetch` on SQLite) through the store's event counter
+    within CHECK_EVERY seconds."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
@@ -75,7 +76,6 @@ class FeedCache:
         self._bytes = 0
         # (key, page) known to be empty at the current version: answered 404 without a query.
         self._unknown: OrderedDict[tuple[str, int], None] = OrderedDict()
-        store.signals.events.subscribe(self.check_now)
 
     def reset(self, settings: Settings | None = None) -> None:
         with self._lock:

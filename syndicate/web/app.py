@@ -22,6 +22,8 @@ def create_app(  # type: ignore[no-untyped-def]
     """The app of one node. Without the web role only /healthz and /metrics are served (a
     worker node behind no proxy still answers its health checks)."""
     state = AppState(settings=settings, store=store, feeds=FeedCache(settings, store), roles=roles)
+    # Served feeds follow changes at once (a one-off export needs no listener, so not in FeedCache).
+    store.signals.events.subscribe(state.feeds.check_now)
     routes: list[BaseRoute] = [*health.routes, *metrics_routes.routes]
     if "web" in roles:
         # Feeds first: the most requested paths match on the first routes tried (no route
