@@ -191,7 +191,7 @@ async def check_removals(ctx: IngestContext) -> int:
     keys = await ctx.write(
         ctx.store.article_keys,
         ctx.source.id,
-        missing_only=True,
+        suspects_only=True,
         since=complete.oldest if complete else None,
         keys=previous - complete.keys if complete else (),
     )

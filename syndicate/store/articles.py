@@ -609,13 +609,13 @@ class ArticleQueries:
         self,
         source_id: str,
         *,
-        missing_only: bool = False,
+        suspects_only: bool = False,
         since: datetime | None = None,
         keys: Iterable[str] = (),
     ) -> list[tuple[str, str, str, str | None, datetime | None, int]]:
         """(id, url, canonical_url, guid, published, missing_checks) of a source's active articles.
 
-        With `missing_only`, only the removal check's suspects: those whose page was found
+        With `suspects_only`, only the removal check's suspects: those whose page was found
         missing at least once, those published at or after `since`, and those whose canonical
         URL or guid is in `keys`; each part an index lookup, not a read of the whole archive."""
         cols = (
@@ -631,7 +631,7 @@ class ArticleQueries:
             articles.c.status == ArticleStatus.ACTIVE.value,
         )
         q: Select | CompoundSelect = select(*cols).where(*active)
-        if missing_only:
+        if suspects_only:
             parts = [select(*cols).where(*active, MISSING)]
             if since is not None:
                 parts.append(select(*cols).where(*active, articles.c.published >= since))

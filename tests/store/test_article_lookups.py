@@ -67,7 +67,7 @@ def test_suspects_are_the_missing_the_recent_and_the_named(archive: Store) -> No
     archive.upsert_entry("other", _entry(6, hours=1))
 
     def ids(**kw: object) -> list[str]:
-        return [k[0] for k in archive.article_keys("portal", missing_only=True, **kw)]  # type: ignore[arg-type]
+        return [k[0] for k in archive.article_keys("portal", suspects_only=True, **kw)]  # type: ignore[arg-type]
 
     assert ids() == [missing.id]
     since = AROUND - timedelta(hours=3)
@@ -90,9 +90,9 @@ def test_listing_lookups_are_index_searches(tmp_path) -> None:  # type: ignore[n
         "(source_id=? AND guid=?)" in r or "(source_id=? AND canonical_url=?)" in r for r in reads
     ), reads
     with query_plans(store.engine) as plans:
-        store.article_keys("portal", missing_only=True)
+        store.article_keys("portal", suspects_only=True)
         store.article_keys(
-            "portal", missing_only=True, since=AROUND, keys=["g-1", article.canonical_url]
+            "portal", suspects_only=True, since=AROUND, keys=["g-1", article.canonical_url]
         )
     reads = reads_of(plans, "articles")
     assert any("ix_articles_missing" in r for r in reads), reads

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 from syndicate.models import Entry
-from syndicate.store import open_store
+from syndicate.store import Store, open_store
 
 
 def _entry(n: int) -> Entry:
@@ -16,6 +16,16 @@ def _entry(n: int) -> Entry:
         title=f"Kabar Bitung {n}",
         published=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
     )
+
+
+def _commit_until_woken(writer: Store, woken: threading.Event, first: int) -> bool:
+    """Store articles from another node until a wake arrives (the listener may still be
+    connecting when the first ones commit); True once woken."""
+    for n in range(first, first + 50):
+        writer.upsert_entry("detailnews", _entry(n))
+        if woken.wait(0.2):
+            return True
+    return False
 
 
 def test_a_commit_that_adds_an_event_wakes_subscribers_after_the_commit(db_url: str) -> None:
@@ -51,12 +61,7 @@ def test_on_postgresql_another_nodes_commit_wakes_this_node(pg_url: str) -> None
     this.signals.events.subscribe(woken.set)
     try:
         assert this.signals.events.cross_process
-        # The listener may still be connecting: keep committing until a wake arrives.
-        for n in range(50):
-            other.upsert_entry("detailnews", _entry(n))
-            if woken.wait(0.2):
-                break
-        assert woken.is_set()
+        assert _commit_until_woken(other, woken, first=0)
     finally:
         this.close()
         other.close()
@@ -79,11 +84,7 @@ def test_on_postgresql_a_lost_listening_connection_is_replaced(pg_url: str) -> N
     woken = threading.Event()
     this.signals.events.subscribe(woken.set)
     try:
-        for n in range(50):  # until the listener is up
-            other.upsert_entry("detailnews", _entry(n))
-            if woken.wait(0.2):
-                break
-        assert woken.is_set()
+        assert _commit_until_woken(other, woken, first=0)
         with other.engine.connect() as conn:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             killed = (
@@ -101,11 +102,7 @@ def test_on_postgresql_a_lost_listening_connection_is_replaced(pg_url: str) -> N
         woken.clear()
         assert woken.wait(30)  # the reconnect's wake
         woken.clear()
-        for n in range(50, 100):
-            other.upsert_entry("detailnews", _entry(n))
-            if woken.wait(0.2):
-                break
-        assert woken.is_set()
+        assert _commit_until_woken(other, woken, first=50)
     finally:
         this.close()
         other.close()
