@@ -53,6 +53,16 @@ class NewActivity:
     delivered: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    """A FEP-044f stamp withdrawn with its article's removal, and the Delete that tells its
+    quoter (None when we no longer know the quoter's inbox: the stamp URL 410s all the same)."""
+
+    stamp_id: str
+    notice: NewActivity | None = None
+    inbox: str | None = None
+
+
 @dataclass(slots=True)
 class DeliveryJob:
     """A claimed delivery: POST `payload` to `inbox`, signed by `source_id`'s key."""

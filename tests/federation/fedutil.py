@@ -14,6 +14,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -276,6 +277,27 @@ class Instance:
         """Turn pending article events into activities now (the poller does it within ~1 s)."""
         await asyncio.to_thread(process_events, self.fed)
         self.fed.wake()
+
+
+def offline_federation(db_url: str):  # type: ignore[no-untyped-def]
+    """A store and its Federation with one source and no web server: for process_events."""
+    settings = settings_from_dict(
+        {
+            "server": {"base_url": "https://news.example"},
+            "sources": [
+                {
+                    "id": "detailnews",
+                    "name": "DetailNews.id",
+                    "url": "https://detailnews.id/",
+                    "kind": "feed",
+                }
+            ],
+        }
+    )
+    store = open_store(db_url)
+    return store, federation_for(
+        SimpleNamespace(settings=settings, store=store, federation=None, node="local")
+    )
 
 
 def make_settings(base: str, tmp_path: Any, db: str, **federation: Any):  # type: ignore[no-untyped-def]

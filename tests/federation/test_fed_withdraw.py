@@ -4,16 +4,13 @@ and the Delete goes only where the post went, never ahead of a copy still in fli
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
+from fedutil import offline_federation
 from sqlalchemy import select, update
 
-from syndicate.config import settings_from_dict
 from syndicate.models import Entry
 from syndicate.models.delivery_states import CANCELLED, DONE, PENDING
 from syndicate.publish.activitypub.delivery import process_events
-from syndicate.publish.activitypub.federation import federation_for
-from syndicate.store import open_store
 from syndicate.store.tables import ap_activities, ap_deliveries
 
 INBOXES = {
@@ -21,26 +18,6 @@ INBOXES = {
     "queued": "https://queued.example/inbox",
     "flying": "https://flying.example/inbox",
 }
-
-
-def federation(db_url: str):  # type: ignore[no-untyped-def]
-    settings = settings_from_dict(
-        {
-            "server": {"base_url": "https://news.example"},
-            "sources": [
-                {
-                    "id": "detailnews",
-                    "name": "DetailNews.id",
-                    "url": "https://detailnews.id/",
-                    "kind": "feed",
-                }
-            ],
-        }
-    )
-    store = open_store(db_url)
-    return store, federation_for(
-        SimpleNamespace(settings=settings, store=store, federation=None, node="local")
-    )
 
 
 def rows(store, kind: str) -> dict[str, tuple[str, datetime]]:  # type: ignore[no-untyped-def]
@@ -55,7 +32,7 @@ def rows(store, kind: str) -> dict[str, tuple[str, datetime]]:  # type: ignore[n
 
 
 def test_removal_cancels_unsent_copies_and_deletes_only_where_the_post_went(db_url: str) -> None:
-    store, fed = federation(db_url)
+    store, fed = offline_federation(db_url)
     for name, inbox in INBOXES.items():
         store.add_follower("detailnews", f"https://{name}.example/users/a", inbox, None, None)
     article, _ = store.upsert_entry(

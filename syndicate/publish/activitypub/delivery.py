@@ -32,7 +32,7 @@ from syndicate.models.delivery_states import DONE, RETRY, transition
 from syndicate.models.federation import DeliveryJob, DeliveryOutcome, LeaseOffer
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.activitypub.federation import Federation, HostState, federation_for
-from syndicate.publish.activitypub.outbox import activity_for_event, revoke_quote_stamps
+from syndicate.publish.activitypub.outbox import activity_for_event, quote_revocations
 from syndicate.publish.activitypub.remote import FetchError
 from syndicate.publish.activitypub.signatures import sign_cavage, sign_rfc9421
 from syndicate.publish.corrections import article_corrections
@@ -111,11 +111,11 @@ def process_events(
     now = datetime.now(UTC)
     for ev in events:
         article = store.get_article(ev.article_id)
-        corrections = None
+        corrections, revocations = None, []
         if ev.kind == Change.UPDATED and article is not None:
             corrections = article_corrections(store, settings, article)  # shown in the Update
         if ev.kind == Change.REMOVED:
-            revoke_quote_stamps(store, settings, ev.article_id, now)  # FEP-044f stamps go too
+            revocations = quote_revocations(store, settings, ev.article_id, now)  # FEP-044f
         act, refresh = activity_for_event(settings, ev, article, now, corrections)
         if act is not None:
             if ev.kind in (Change.UPDATED, Change.REMOVED):
@@ -131,6 +131,7 @@ def process_events(
             refresh_create=refresh,
             now=now,
             offer=offer() if offer is not None and act is not None and act.delivered else None,
+            revocations=revocations,
         )
         if queued.count and on_queued is not None:
             on_queued(queued.leased, queued.count - len(queued.leased))

@@ -3,13 +3,12 @@ Delete for removals. Backfilled articles are listed in the outbox but never sent
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from syndicate.config import Settings
 from syndicate.models import Article, ArticleEvent, ArticleStatus, Change, new_id
-from syndicate.models.federation import NewActivity, QuoteStamp, RemoteActor
+from syndicate.models.federation import NewActivity, QuoteStamp, RemoteActor, Revocation
 from syndicate.publish.activitypub import vocab
 from syndicate.publish.feeds import article_link
 
@@ -108,32 +107,30 @@ def activity_for_event(
 
 
 class StampStore(Protocol):
-    def delete_quote_stamps(self, article_id: str) -> list[QuoteStamp]: ...
+    def quote_stamps(self, article_id: str) -> list[QuoteStamp]: ...
 
     def remote_actor(self, actor_id: str) -> RemoteActor | None: ...
 
-    def add_activity(
-        self, act: NewActivity, inboxes: Iterable[str] = (), now: datetime | None = None
-    ) -> int: ...
 
-
-def revoke_quote_stamps(
+def quote_revocations(
     store: StampStore, settings: Settings, article_id: str, now: datetime | None = None
-) -> int:
-    """A removed article's FEP-044f stamps are deleted, and each quoter is sent a Delete of its
-    stamp (Mastodon then drops the quote). Returns the deliveries queued."""
+) -> list[Revocation]:
+    """A removed article's FEP-044f stamps, each with the Delete of it for its quoter (Mastodon
+    then drops the quote). The store withdraws them in the removal event's transaction, so a
+    crash or a twin process neither loses nor repeats a notice."""
     urls = vocab.Urls(settings.server.base_url)
     now = now or datetime.now(UTC)
-    queued = 0
-    for stamp in store.delete_quote_stamps(article_id):
+    revocations = []
+    for stamp in store.quote_stamps(article_id):
         quoter = store.remote_actor(stamp.actor_id)
         inbox = quoter and (quoter.shared_inbox or quoter.inbox)
-        if not inbox:
-            continue  # its key expired from our cache: the stamp URL 404s all the same
+        if not inbox:  # its key expired from our cache: the stamp URL 410s all the same
+            revocations.append(Revocation(stamp.id))
+            continue
         aid = new_id()
         payload = vocab.revoke_quote(urls, aid, stamp.source_id, stamp.id, stamp.actor_id)
-        act = NewActivity(
+        notice = NewActivity(
             id=aid, source_id=stamp.source_id, type="Delete", payload=payload, published=now
         )
-        queued += store.add_activity(act, [inbox], now)
-    return queued
+        revocations.append(Revocation(stamp.id, notice, inbox))
+    return revocations

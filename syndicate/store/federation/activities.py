@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from syndicate.models import ArticleStatus
 from syndicate.models.delivery_states import PENDING
-from syndicate.models.federation import LeaseOffer, NewActivity, Queued
+from syndicate.models.federation import LeaseOffer, NewActivity, Queued, Revocation
 from syndicate.store.cursors import advance_position as advance
 from syndicate.store.federation.deliveries import queue_deliveries, withdraw
 from syndicate.store.federation.followers import delivery_inboxes
+from syndicate.store.federation.quote_stamps import drop_stamps
 from syndicate.store.tables import ap_activities, ap_deliveries, articles
 
 
@@ -48,6 +49,16 @@ def _refresh_create(conn: Connection, article_id: str, obj: dict[str, Any]) -> N
         )
 
 
+def _revoke(conn: Connection, revocations: list[Revocation], now: datetime) -> int:
+    dropped = drop_stamps(conn, (r.stamp_id for r in revocations))
+    queued = 0
+    for r in revocations:
+        if r.stamp_id in dropped and r.notice is not None and r.inbox:
+            _insert(conn, r.notice)
+            queued += queue_deliveries(conn, r.notice, [r.inbox], now).count
+    return queued
+
+
 def _outbox_query(source_id: str):  # type: ignore[no-untyped-def]
     return (
         ap_activities.join(articles, articles.c.id == ap_activities.c.article_id),
@@ -79,11 +90,13 @@ class ActivityQueries:
         refresh_create: dict[str, Any] | None = None,
         now: datetime | None = None,
         offer: LeaseOffer | None = None,
+        revocations: Iterable[Revocation] = (),
     ) -> Queued:
         """Answer one article event atomically: store the activity, queue one delivery per
-        follower inbox (with `offer`, the first of them leased to that worker), and move the
-        cursor past the event. Another process that answered the same event first wins (unique
-        event id); returns what was queued."""
+        follower inbox (with `offer`, the first of them leased to that worker), withdraw the
+        `revocations`' stamps and queue their notices, and move the cursor past the event.
+        Another process that answered the same event first wins (unique event id, and a
+        notice only for a stamp this transaction deleted); returns what was queued."""
         now = now or datetime.now(UTC)
         queued = Queued()
         try:
@@ -100,6 +113,7 @@ class ActivityQueries:
                     queued = queue_deliveries(conn, act, inboxes, now, not_before, offer)
                     if refresh_create is not None and act.article_id:
                         _refresh_create(conn, act.article_id, refresh_create)
+                queued.count += _revoke(conn, list(revocations), now)
                 advance(conn, cursor, event_id)
         except IntegrityError:
             with self.engine.begin() as conn:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from syndicate.models import new_id
@@ -18,6 +19,16 @@ def _stamp(row: object) -> QuoteStamp:
         m["id"], m["article_id"], m["source_id"], m["quote_id"], m["actor_id"],
         m["request_id"], m["created_at"],
     )  # fmt: skip
+
+
+def drop_stamps(conn: Connection, stamp_ids: Iterable[str]) -> set[str]:
+    """Delete these stamps in the caller's transaction; returns the ids this transaction
+    deleted (a twin process that got there first has made them vanish already)."""
+    ids = list(stamp_ids)
+    if not ids:
+        return set()
+    t = ap_quote_stamps
+    return set(conn.execute(delete(t).where(t.c.id.in_(ids)).returning(t.c.id)).scalars())
 
 
 class QuoteStampQueries:
