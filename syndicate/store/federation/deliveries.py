@@ -159,7 +159,7 @@ def _insert_rows(
         if not returning:
             conn.execute(stmt)
             return {}
-        return dict(conn.execute(stmt.returning(d.c.inbox, d.c.id)).tuples().all())
+        return dict(conn.execute(stmt.returning(d.c.inbox, d.c.id)).all())
     values = [
         {
             "activity_id": act.id,
@@ -178,7 +178,7 @@ def _insert_rows(
     if not returning:  # SQLite runs an executemany in-process, without parsing it again
         conn.execute(insert(d), values)
         return {}
-    return dict(conn.execute(insert(d).returning(d.c.inbox, d.c.id), values).tuples().all())
+    return dict(conn.execute(insert(d).returning(d.c.inbox, d.c.id), values).all())
 
 
 def _job(row: Any, token: str, payload: dict[str, Any], server: Any, now: datetime) -> DeliveryJob:
