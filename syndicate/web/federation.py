@@ -422,8 +422,9 @@ async def post_collection(request: Request) -> Response:
 
 
 async def quote_stamp(request: Request) -> Response:
-    """A FEP-044f QuoteAuthorization; 410 once the quoted article is withdrawn (its stamps are
-    revoked with it), 404 for a stamp we never issued."""
+    """A FEP-044f QuoteAuthorization; 410 once the quoted article is withdrawn, 404 for a stamp
+    we never issued. Reading deletes nothing: the removal event withdraws the stamps in the
+    transaction that queues each quoter's Delete, and a GET first would have lost that."""
     fed = _fed(request)
     sid, stamp_id = request.path_params["id"], request.path_params["stamp_id"]
     stamp = await asyncio.to_thread(fed.store.quote_stamp, stamp_id)
@@ -431,7 +432,6 @@ async def quote_stamp(request: Request) -> Response:
         return not_found("no such quote authorization")
     article = await asyncio.to_thread(fed.store.get_article, stamp.article_id)
     if article is None or article.status == ArticleStatus.REMOVED:
-        await asyncio.to_thread(fed.store.delete_quote_stamps, stamp.article_id)
         tomb = {"@context": vocab.AS, "id": str(request.url), "type": "Tombstone"}
         return ap_json(tomb, status=410)
     doc = vocab.quote_authorization(fed.urls, sid, stamp.id, stamp.article_id, stamp.quote_id)

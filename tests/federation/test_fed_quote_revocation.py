@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
-from fedutil import offline_federation
+from fedutil import offline_federation, running_instance
 from sqlalchemy import select
 
 from syndicate.models import Entry
@@ -112,3 +114,20 @@ def test_two_processes_answering_one_removal_notify_the_quoter_once(
     assert errors == []
     assert revocation_notices(store, stamp.id) == [QUOTER_INBOX]
     store.close()
+
+
+async def test_a_stamp_fetched_before_the_removal_is_answered_still_tells_its_quoter(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The stamp's URL 410s as soon as the article is withdrawn, but reading it deletes
+    nothing: the removal event withdraws it, and that is what queues the quoter's notice."""
+    async with running_instance(db_url, tmp_path, deliver=False) as inst:
+        article, stamp = stamped_article(inst.store)
+        await inst.pump()
+        assert inst.store.remove_article(article.id)
+        async with httpx.AsyncClient() as client:
+            url = f"{inst.actor()}/quote_authorizations/{stamp.id}"
+            assert (await client.get(url)).status_code == 410
+        await inst.pump()
+        assert revocation_notices(inst.store, stamp.id) == [QUOTER_INBOX]
+        assert inst.store.quote_stamps(article.id) == []

@@ -77,12 +77,3 @@ class QuoteStampQueries:
                 .order_by(ap_quote_stamps.c.created_at)
             ).all()
         return [_stamp(r) for r in rows]
-
-    def delete_quote_stamps(self, article_id: str) -> list[QuoteStamp]:
-        """Revoke every stamp of an article (it was removed); returns what was revoked."""
-        with self.engine.begin() as conn:
-            rows = conn.execute(
-                select(ap_quote_stamps).where(ap_quote_stamps.c.article_id == article_id)
-            ).all()
-            conn.execute(delete(ap_quote_stamps).where(ap_quote_stamps.c.article_id == article_id))
-        return [_stamp(r) for r in rows]
