@@ -84,10 +84,14 @@ def cap_feed(body: bytes, limit: int = MAX_ITEM_TAGS) -> bytes | None:
     most `limit` terms in a keywords list), re-serialised as UTF-8; None when nothing is over.
 
     feedparser's tag list is quadratic: one item with 20,000 <category> elements cost 10 s of
-    CPU. A linear lxml pass runs first, only on documents that could be over (a byte count).
+    CPU. A linear lxml pass runs first, only on documents that could be over (a byte count;
+    a UTF-16 or UTF-32 document, whose tags that count cannot see, always gets the pass).
     """
-    if len(_LISTED_TAG.findall(body)) <= limit and not (
-        body.count(b",") >= limit and _KEYWORDS_TAG.search(body)
+    wide = b"\x00" in body[:4]  # "<" or a BOM beside a NUL: two or four bytes a character
+    if (
+        not wide
+        and len(_LISTED_TAG.findall(body)) <= limit
+        and not (body.count(b",") >= limit and _KEYWORDS_TAG.search(body))
     ):
         return None
     root = _xml_root(body)
