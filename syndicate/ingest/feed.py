@@ -79,6 +79,12 @@ def parse_feed_date(raw: str | None) -> datetime | None:
     return dt
 
 
+def is_wide(body: bytes) -> bool:
+    """UTF-16 or UTF-32: a NUL beside the first "<" or in the BOM, two or four bytes a character.
+    Such a document names its encoding by its own bytes (XML 1.0, appendix F)."""
+    return b"\x00" in body[:4]
+
+
 def cap_feed(body: bytes, limit: int = MAX_ITEM_TAGS) -> bytes | None:
     """The document with at most `limit` of each listed element under any one element (and at
     most `limit` terms in a keywords list), re-serialised as UTF-8; None when nothing is over.
@@ -87,9 +93,8 @@ def cap_feed(body: bytes, limit: int = MAX_ITEM_TAGS) -> bytes | None:
     CPU. A linear lxml pass runs first, only on documents that could be over (a byte count;
     a UTF-16 or UTF-32 document, whose tags that count cannot see, always gets the pass).
     """
-    wide = b"\x00" in body[:4]  # "<" or a BOM beside a NUL: two or four bytes a character
     if (
-        not wide
+        not is_wide(body)
         and len(_LISTED_TAG.findall(body)) <= limit
         and not (body.count(b",") >= limit and _KEYWORDS_TAG.search(body))
     ):
@@ -142,6 +147,10 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Any:
         body = capped
         # Re-serialised as UTF-8: a charset the server named no longer applies.
         content_type = "application/xml; charset=utf-8"
+    elif content_type and is_wide(body):
+        # A server's "charset=utf-16" on big-endian bytes without a BOM, or a blanket
+        # "utf-8", would make the parser read every character wrong: the bytes decide.
+        content_type = content_type.split(";", 1)[0]
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type

@@ -107,6 +107,23 @@ def test_a_utf16_or_utf32_feed_is_capped_too(codec: str, add_tag_calls) -> None:
     assert parsed.entries[0].title == "x" and parsed.entries[0].summary == "Café"
 
 
+@pytest.mark.parametrize(
+    ("codec", "charset"),
+    [("utf-16-be", "utf-16"), ("utf-16", "utf-8"), ("utf-32", "iso-8859-1")],
+)
+def test_a_wide_feed_is_read_by_its_own_bytes_whatever_the_header_says(
+    codec: str, charset: str
+) -> None:
+    """Big-endian UTF-16 without a BOM served as "utf-16" (which Python reads little-endian),
+    or UTF-16/32 served under a blanket charset: the NULs say what the bytes are."""
+    doc = rss("<description>Jalan Élok</description>").replace(
+        "<title>x</title>", "<title>Kopi Café</title>"
+    )
+    parsed = parse_feed(doc.encode(codec), FEED_URL, f"application/rss+xml; charset={charset}")
+    assert parsed.entries[0].title == "Kopi Café"
+    assert parsed.entries[0].summary == "Jalan Élok"
+
+
 def test_a_malformed_hostile_feed_is_capped_too() -> None:
     """An undefined entity makes the document not well-formed; the cap still applies."""
     cats = "".join(f"<category>k{i}</category>" for i in range(5_000))
