@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from syndicate.http_body import BoundedTransport
 from syndicate.netguard import BlockedAddress, NetGuard, UnresolvableHost
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ KEY_FETCH_CONNECT_TIMEOUT = 3.0
 KEY_FETCH_CONNECTIONS = 4
 WEBSUB_CONNECTIONS = 2
 KEEPALIVE_EXPIRY = 30.0  # seconds an idle pooled connection is kept
+# Decoded bytes of one response body (syndicate.http_body): ingest's comes from [fetch]; actor
+# documents, WebFinger, inbox and hub answers are small.
+SMALL_BODY_BYTES = 1_000_000
 
 
 class RefusedConnect(httpx.ConnectError):
@@ -68,6 +72,7 @@ class ClientSpec:
     max_keepalive: int | None = None  # None = max_connections
     keepalive_expiry: float = KEEPALIVE_EXPIRY
     headers: Mapping[str, str] = field(default_factory=dict)
+    max_body_bytes: int = SMALL_BODY_BYTES  # decoded; a response past it raises BodyTooLarge
 
     @property
     def limits(self) -> httpx.Limits:
@@ -90,7 +95,9 @@ def client_spec(settings: Settings, purpose: Purpose) -> ClientSpec:
     timeout, connect = f.timeout.total_seconds(), f.connect_timeout.total_seconds()
     agent = settings.user_agent()
     if purpose == "ingest":
-        return ClientSpec(agent, timeout, connect, max_connections=f.concurrency)
+        return ClientSpec(
+            agent, timeout, connect, max_connections=f.concurrency, max_body_bytes=f.max_body_bytes
+        )
     if purpose == "delivery":
         # As many connections as senders: httpcore scans its pool per request, so hundreds of
         # idle keep-alive connections in one pool are slow (bench/fanout.py); see HostClients.
@@ -119,6 +126,7 @@ def build_client(
 ) -> httpx.AsyncClient:
     """An httpx.AsyncClient for `spec`. With `guard`, every connection goes only to addresses
     the guard checked (see GuardedBackend). `transport` (tests) replaces the network entirely.
+    Either way bodies are decoded within `spec.max_body_bytes` (syndicate.http_body).
 
     Redirects are off by default: a redirect target has not been checked by the caller."""
     if transport is None:
@@ -126,6 +134,7 @@ def build_client(
             transport = guarded_transport(guard, spec.limits, verify=verify)
         else:
             transport = httpx.AsyncHTTPTransport(limits=spec.limits, verify=tls_context(verify))
+    transport = BoundedTransport(transport, spec.max_body_bytes)
     return httpx.AsyncClient(
         headers={"User-Agent": spec.user_agent, **spec.headers},
         timeout=spec.timeouts,

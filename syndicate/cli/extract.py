@@ -87,12 +87,13 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from syndicate.config import FetchSettings
     from syndicate.http import ClientSpec, build_client
     from syndicate.normalize.encoding import decode_html
 
     async def get(url: str) -> httpx.Response:
         # The operator's own URL: no address guard; redirects followed like a browser.
-        spec = ClientSpec(USER_AGENT, timeout=30.0)
+        spec = ClientSpec(USER_AGENT, timeout=30.0, max_body_bytes=FetchSettings().max_body_bytes)
         async with build_client(spec, follow_redirects=True) as client:
             return await client.get(url)
 

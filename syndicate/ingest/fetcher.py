@@ -24,6 +24,7 @@ from protego import Protego
 
 from syndicate import backoff
 from syndicate.http import ClientSpec, RefusedConnect, ResolveFailed, build_client
+from syndicate.http_body import BodyTooLarge
 from syndicate.netguard import BlockedAddress, NetGuard, Resolver, UnresolvableHost
 
 log = logging.getLogger("syndicate.fetch")
@@ -363,6 +364,20 @@ class FetchStats:
     log: deque[tuple[str, int, bool]] = field(default_factory=lambda: deque(maxlen=STATS_LOG))
 
 
+async def _read_into(body: bytearray, resp: httpx.Response, cap: int) -> str | None:
+    """Read the response into `body` until it passes `cap`. None when it did not; else what to
+    add to the "over the cap" reason: " once decoded" when the client's own ceiling stopped a
+    compressed body (a "zip bomb") before this count saw it."""
+    try:
+        async for chunk in resp.aiter_bytes():
+            body.extend(chunk)
+            if len(body) > cap:
+                return ""
+    except BodyTooLarge as exc:
+        return " once decoded" if exc.decoded else ""
+    return None
+
+
 class Fetcher:
     def __init__(
         self,
@@ -389,6 +404,8 @@ class Fetcher:
                 options.connect_timeout,
                 max_connections=options.concurrency,
                 headers={"Accept-Encoding": "gzip, deflate, br"},
+                # The tighter cap of each read is checked below; robots.txt may be the larger.
+                max_body_bytes=max(options.max_body_bytes, ROBOTS_MAX_BYTES),
             ),
             guard=self.guard,
             transport=transport,
@@ -698,19 +715,17 @@ class Fetcher:
                             kind="too_large",
                             status=resp.status_code,
                         )
-                    async for chunk in resp.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > cap:
-                            if truncate:
-                                del body[cap:]
-                                cut = True
-                                break
-                            raise FetchError(
-                                url,
-                                f"body over the {cap}-byte cap",
-                                kind="too_large",
-                                status=resp.status_code,
-                            )
+                    over = await _read_into(body, resp, cap)
+                    if over is not None and truncate:
+                        del body[cap:]
+                        cut = True
+                    elif over is not None:
+                        raise FetchError(
+                            url,
+                            f"body over the {cap}-byte cap{over}",
+                            kind="too_large",
+                            status=resp.status_code,
+                        )
                 elif resp.status_code >= 400:
                     async for chunk in resp.aiter_bytes():
                         body.extend(chunk)

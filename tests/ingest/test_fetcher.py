@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import http.server
 import socket
 import threading
+import tracemalloc
 from collections.abc import Callable, Iterator
 
+import brotli
 import pytest
 from ingest_util import run_pass, store  # noqa: F401
 
@@ -247,6 +250,30 @@ def test_http_failures_carry_their_kind_status_and_headers(site: Routes) -> None
     for err in errors:
         assert err.kind in FAILURE_KINDS
         assert err.to_dict()["kind"] == err.kind
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_a_compression_bomb_is_too_large_without_ever_holding_it(
+    site: Routes, encoding: str
+) -> None:
+    """256 MB of zeros sent as ~400 bytes of brotli or ~250 KB of gzip: httpx alone decodes a
+    whole network chunk at once (all 256 MB of the brotli, ~64 MB per gzip chunk) before our
+    byte count sees it. Decoded a step at a time, the fetch stops at the cap and the process
+    never holds more than about the cap."""
+    zeros = b"\0" * (256 * 2**20)
+    bomb = brotli.compress(zeros, quality=5) if encoding == "br" else gzip.compress(zeros, 1)
+    del zeros
+    site.route("/robots.txt", 404)
+    site.route("/feed", 200, bomb, Content_Encoding=encoding, Content_Type="application/xml")
+    tracemalloc.start()
+    try:
+        [result] = _fetch(_options(max_body_bytes=2_000_000), site.base + "/feed")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20, f"peak {peak / 2**20:.0f} MB"
+    assert isinstance(result, FetchError)
+    assert result.kind == "too_large" and "once decoded" in result.reason
 
 
 def test_network_failures_carry_their_kind(site: Routes) -> None:
