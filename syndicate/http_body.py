@@ -11,6 +11,7 @@ we do not decode (httpx does not either), passes through, counted the same way.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Protocol
@@ -147,6 +148,17 @@ def _flushed(decoders: list[_Decoder]) -> Iterator[bytes]:
     for i, decoder in enumerate(decoders):
         for piece in decoder.flush():
             yield from _through(decoders[i + 1 :], piece)
+
+
+def gunzip(data: bytes, limit: int, what: str) -> bytes:
+    """A gzip file (a sitemap.xml.gz) decoded within `limit` bytes, else BodyTooLarge; a
+    corrupt one is an httpx.DecodingError."""
+    decoder, out = _Inflate(gzip=True), bytearray()
+    for piece in itertools.chain(decoder.feed(data), decoder.flush()):  # flush() runs last
+        out += piece
+        if len(out) > limit:
+            raise BodyTooLarge(f"{what}: over {limit} bytes decoded", True)
+    return bytes(out)
 
 
 class BoundedBody(httpx.AsyncByteStream):

@@ -7,6 +7,7 @@ HTML listing pages. Each candidate says how many items it shows and whether they
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -264,7 +265,9 @@ async def _feeds(fetcher: Fetcher, base: str, doc: Any) -> list[Candidate]:
             continue
         seen.add(key)
         try:
-            parsed = parse_feed(resp.content, resp.url, resp.headers.get("content-type"))
+            parsed = await asyncio.to_thread(  # up to max_body_bytes of XML: off the loop
+                parse_feed, resp.content, resp.url, resp.headers.get("content-type")
+            )
         except FeedParseError as exc:
             if not probing:
                 out.append(Candidate("feed", url, kind="feed", error=str(exc)))
@@ -314,7 +317,7 @@ async def _sitemaps(fetcher: Fetcher, base: str, timezone: str) -> list[Candidat
             continue
         seen.add(canonicalize_url(resp.url))
         try:
-            sm = parse_sitemap(resp.content, resp.url, timezone)
+            sm = await asyncio.to_thread(parse_sitemap, resp.content, resp.url, timezone)
         except SitemapError as exc:
             if listed:
                 out.append(Candidate("sitemap", root, kind="sitemap", error=str(exc)))
@@ -327,7 +330,10 @@ async def _sitemaps(fetcher: Fetcher, base: str, timezone: str) -> list[Candidat
             if cresp is None:
                 continue
             try:
-                urls.extend(parse_sitemap(cresp.content, cresp.url, timezone).urls)
+                child_map = await asyncio.to_thread(
+                    parse_sitemap, cresp.content, cresp.url, timezone
+                )
+                urls.extend(child_map.urls)
             except SitemapError:
                 continue
         articles = {canonicalize_url(u.loc) for u in urls if urlsplit(u.loc).path not in ("", "/")}

@@ -8,7 +8,6 @@ sitemaps are read on the first pass (backfill) and then once a day for older cor
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import re
 import time
@@ -17,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
+import httpx
 from lxml import etree
 
+from syndicate.http_body import BodyTooLarge, gunzip
 from syndicate.ingest.context import IngestContext, Window
 from syndicate.ingest.fetcher import FetchError, FetchResponse
 from syndicate.ingest.pages import article_or_note, looks_like_article
@@ -28,6 +29,7 @@ from syndicate.normalize.urls import canonicalize_url
 
 log = logging.getLogger("syndicate.ingest.sitemap")
 
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # sitemaps.org: 50 MB uncompressed, 50,000 URLs
 XML_ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.5"
 COMMON_PATHS = (
     "sitemap.xml",
@@ -91,9 +93,11 @@ def _child_text(el: etree._Element, name: str) -> str | None:
 
 def parse_sitemap(body: bytes, url: str, timezone: str = "UTC") -> Sitemap:
     if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.decompress(body)
-        except OSError as exc:
+        try:  # bounded: 10 MB of gzip can hold 10 GB
+            body = gunzip(body, SITEMAP_MAX_BYTES, url)
+        except BodyTooLarge as exc:
+            raise SitemapError(f"{exc} (the sitemap protocol's limit)") from None
+        except httpx.DecodingError as exc:
             raise SitemapError(f"{url}: bad gzip: {exc}") from None
     try:
         root = etree.fromstring(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import tracemalloc
+
 import lxml.html
+import pytest
 from ingest_util import corpus_settings, run_pass, store  # noqa: F401
 
 from syndicate.ingest.feed import is_excerpt
 from syndicate.ingest.html import article_links, next_listing_page
-from syndicate.ingest.sitemap import parse_sitemap, wanted_child
+from syndicate.ingest.sitemap import SitemapError, parse_sitemap, wanted_child
 from syndicate.ingest.wordpress import wp_time
 from syndicate.models import Entry
 
@@ -98,3 +102,26 @@ def test_a_one_based_pager_still_starts_at_two() -> None:
         '<a href="berita?page=2">Berikutnya &raquo;</a></body></html>'
     )
     assert next_listing_page(doc, f"{H}/berita") == f"{H}/berita?page=2"
+
+
+def test_a_gzipped_sitemap_is_read_and_a_gzip_bomb_refused() -> None:
+    """sitemap.xml.gz is gzip inside the HTTP body; 200 MB of it decoded is past the protocol's
+    50 MB, and is refused without being held (gzip.decompress made all 200 MB)."""
+    doc = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>http://x.test/berita/banjir-di-bitung/</loc></url></urlset>"
+    )
+    assert [u.loc for u in parse_sitemap(gzip.compress(doc), "http://x.test/s.xml.gz").urls] == [
+        "http://x.test/berita/banjir-di-bitung/"
+    ]
+    bomb = gzip.compress(doc[:-9] + b" " * (200 * 2**20) + b"</urlset>", 1)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SitemapError, match="over 52428800 bytes decoded"):
+            parse_sitemap(bomb, "http://x.test/bomb.xml.gz")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 2**20, f"peak {peak / 2**20:.0f} MB"  # about the 50 MB limit
+    with pytest.raises(SitemapError, match="bad gzip"):
+        parse_sitemap(b"\x1f\x8b" + b"not gzip at all", "http://x.test/broken.xml.gz")
