@@ -16,6 +16,7 @@ import pytest
 from syndicate import http as factory
 from syndicate.config import settings_from_dict
 from syndicate.http_body import DECODE_STEP, BodyTooLarge
+from syndicate.publish.activitypub.remote import FetchError, PeerGuard, fetch_document
 
 TEXT = "Berita Kota Bitung — Wali Kota memimpin rapat koordinasi banjir. ".encode() * 4000
 
@@ -120,3 +121,21 @@ def test_every_purpose_has_a_ceiling_and_ingest_takes_the_configured_one() -> No
     assert factory.client_spec(cfg, "ingest").max_body_bytes == 3_000_000
     for purpose in ("delivery", "key_fetch", "websub", "webhook"):
         assert factory.client_spec(cfg, purpose).max_body_bytes == factory.SMALL_BODY_BYTES
+
+
+async def test_an_actor_document_past_the_key_fetch_ceiling_is_refused_not_retried() -> None:
+    """A keyId host answering 5 MB (or a brotli bomb): a refusal (the sender gets 401), not a
+    network failure (503, "try again")."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        doc = b'{"id": "x", "pad": "' + b"x" * 5_000_000 + b'"}'
+        headers = {"Content-Type": "application/activity+json", "Content-Encoding": "br"}
+        return httpx.Response(200, headers=headers, content=chunked(brotli.compress(doc)))
+
+    cfg = settings_from_dict({})
+    spec = factory.client_spec(cfg, "key_fetch")
+    guard = PeerGuard(["127.0.0.0/8"])
+    async with factory.build_client(spec, transport=httpx.MockTransport(answer)) as c:
+        with pytest.raises(FetchError, match="over 1000000 bytes decoded") as refused:
+            await fetch_document(c, guard, "http://127.0.0.1:9/users/bomb", key=None)
+    assert not refused.value.network

@@ -14,12 +14,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from syndicate import netguard
-from syndicate.http import SMALL_BODY_BYTES
 from syndicate.http_body import BodyTooLarge
 from syndicate.models.federation import RemoteActor
 from syndicate.publish.activitypub.signatures import SignatureError, load_public_key, sign_cavage
 
-MAX_DOCUMENT_BYTES = SMALL_BODY_BYTES  # the key_fetch client stops there too
 ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 KEY_TTL = timedelta(days=1)
 REFETCH_AFTER = timedelta(seconds=60)  # a failed verification refetches a key at most this often
@@ -150,11 +148,7 @@ async def fetch_document(
                 raise FetchError(f"GET {url}: HTTP {resp.status_code}", resp.status_code)
             if not media_type_ok(resp.headers.get("content-type", "")):
                 raise FetchError(f"GET {url}: not ActivityStreams JSON", resp.status_code)
-            body = bytearray()
-            async for chunk in resp.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_DOCUMENT_BYTES:
-                    raise FetchError(f"GET {url}: document larger than {MAX_DOCUMENT_BYTES} bytes")
+            body = await resp.aread()  # federation clients stop past SMALL_BODY_BYTES
     except BodyTooLarge as exc:  # a refusal, not a network failure to retry
         raise FetchError(f"GET {url}: {exc}") from None
     except httpx.HTTPError as exc:
